@@ -1,0 +1,1 @@
+"""Thin absl-py command lines over the library (installed as console scripts)."""
