@@ -1,0 +1,36 @@
+"""kgan-runtime: sample from ONNX generators exported by kgan, without TensorFlow.
+
+Depends only on numpy, onnxruntime and pillow.
+
+Example:
+    >>> from kgan_runtime import OnnxGenerator, save_grid
+    >>> gen = OnnxGenerator("generator.onnx")  # doctest: +SKIP
+    >>> images = gen.sample(64, seed=0)  # doctest: +SKIP
+    >>> save_grid(images, "grid.png", value_range=gen.value_range)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from .errors import InferenceError, InvalidInputError, KganRuntimeError, ModelLoadError
+from .generator import CONTRACT_KEY, FORMAT, FORMAT_VERSION, OnnxGenerator
+from .images import make_grid, save_grid, to_uint8
+from .latents import default_labels, sample_latents
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CONTRACT_KEY",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "InferenceError",
+    "InvalidInputError",
+    "KganRuntimeError",
+    "ModelLoadError",
+    "OnnxGenerator",
+    "__version__",
+    "default_labels",
+    "make_grid",
+    "sample_latents",
+    "save_grid",
+    "to_uint8",
+]

@@ -1,0 +1,230 @@
+"""``kgan-sample``: sample a kgan ONNX generator from the command line.
+
+Examples::
+
+    kgan-sample --model generator.onnx --n 64 --seed 0 --out grid.png
+    kgan-sample --model cgan.onnx --n 30 --labels 0,1,2 --nrow 10 --out digits.png
+    kgan-sample --model points.onnx --n 2000 --out points.png     # scatter plot
+    kgan-sample --model points.onnx --n 2000 --out points.npy     # raw samples
+
+Exit status: 0 on success (the path written is printed on stdout); 2 for bad
+flags or inputs, including an unusable model file; 1 if sampling or writing the
+output fails otherwise. Errors are one line on stderr, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from . import __version__
+from ._fileio import atomic_write
+from ._validation import one_line
+from .errors import InferenceError, InvalidInputError, ModelLoadError
+from .generator import OnnxGenerator
+from .images import save_grid
+
+__all__ = ["main"]
+
+PROG = "kgan-sample"
+SCATTER_SIZE = 512
+_SCATTER_MARGIN = 16
+_POINT_COLOR = (31, 119, 180)
+_AXIS_COLOR = (200, 200, 200)
+_FRAME_COLOR = (120, 120, 120)
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose usage errors are a single line (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {value}")
+    return value
+
+
+def _label_list(text: str) -> list[int]:
+    try:
+        labels = [int(item.strip()) for item in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated class ids such as 0,1,2; got {text!r}"
+        ) from None
+    for label in labels:
+        if not 0 <= label < 2**31:
+            raise argparse.ArgumentTypeError(
+                f"class ids must be integers in [0, num_classes); got {label}"
+            )
+    return labels
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Sample a kgan ONNX generator and write an image grid (.png) or the raw "
+            "samples (.npy). Flat 2-D models (layout NF) are drawn as a scatter plot."
+        ),
+        epilog="Exit status: 0 ok, 2 bad flags or inputs, 1 other failure.",
+    )
+    parser.add_argument("--model", required=True, help="path of the kgan .onnx generator")
+    parser.add_argument("--out", required=True, help="output file, .png or .npy")
+    parser.add_argument(
+        "--n", type=_positive_int, default=64, help="number of samples (default 64)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="non-negative integer seed; default: fresh randomness every run",
+    )
+    parser.add_argument(
+        "--labels",
+        type=_label_list,
+        default=None,
+        help=(
+            "conditional models: comma-separated class ids, repeated cyclically to fill "
+            "--n (default: 0,1,...,num_classes-1 repeated)"
+        ),
+    )
+    parser.add_argument(
+        "--nrow", type=_positive_int, default=None, help="images per grid row (default ~sqrt(n))"
+    )
+    parser.add_argument(
+        "--batch_size",
+        "--batch-size",
+        dest="batch_size",
+        type=_positive_int,
+        default=256,
+        help="samples per onnxruntime call (default 256)",
+    )
+    parser.add_argument(
+        "--threads", type=_positive_int, default=None, help="onnxruntime intra-op threads"
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def _scatter_image(points: np.ndarray, value_range: Sequence[float]) -> Image.Image:
+    """Draw 2-D points on a white ``SCATTER_SIZE`` square canvas.
+
+    Both axes span ``value_range``, widened to include every finite point; the
+    y axis points up. NaN/Inf points are skipped.
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    lo, hi = float(value_range[0]), float(value_range[1])
+    if len(pts):
+        lo, hi = min(lo, float(pts.min())), max(hi, float(pts.max()))
+    span = SCATTER_SIZE - 1 - 2 * _SCATTER_MARGIN
+
+    def to_px(values: np.ndarray) -> np.ndarray:
+        return np.rint((values - lo) / (hi - lo) * span).astype(np.int64)
+
+    image = Image.new("RGB", (SCATTER_SIZE, SCATTER_SIZE), "white")
+    draw = ImageDraw.Draw(image)
+    first, last = _SCATTER_MARGIN, SCATTER_SIZE - 1 - _SCATTER_MARGIN
+    if lo < 0 < hi:
+        zero = int(to_px(np.array([0.0]))[0])
+        draw.line([(first + zero, first), (first + zero, last)], fill=_AXIS_COLOR)
+        draw.line([(first, last - zero), (last, last - zero)], fill=_AXIS_COLOR)
+    draw.rectangle([(first, first), (last, last)], outline=_FRAME_COLOR)
+    xs = first + to_px(pts[:, 0])
+    ys = last - to_px(pts[:, 1])
+    for dx, dy in ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)):  # A small "+" per point.
+        pixels = zip((xs + dx).tolist(), (ys + dy).tolist(), strict=True)
+        draw.point(list(pixels), fill=_POINT_COLOR)
+    return image
+
+
+def _write(gen: OnnxGenerator, samples: np.ndarray, out: Path, nrow: int | None) -> None:
+    if out.suffix.lower() == ".npy":
+        atomic_write(out, lambda f: np.save(f, samples, allow_pickle=False))
+    elif gen.layout == "NHWC":
+        save_grid(samples, out, nrow=nrow, value_range=gen.value_range)
+    else:
+        if samples.shape[1] != 2:
+            raise InvalidInputError(
+                f"a scatter plot needs 2 features per sample; this model has "
+                f"{samples.shape[1]}. Use an --out ending in .npy."
+            )
+        picture = _scatter_image(samples, gen.value_range)
+        atomic_write(out, lambda f: picture.save(f, format="PNG"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``kgan-sample`` and return its exit status (0 ok, 2 bad input, 1 failure).
+
+    Args:
+        argv: Arguments without the program name; default ``sys.argv[1:]``.
+
+    Example:
+        >>> main(["--model", "generator.onnx", "--n", "16", "--seed", "0",
+        ...       "--out", "grid.png"])  # doctest: +SKIP
+        grid.png
+        0
+    """
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help/--version (0) or a usage error (2), already printed.
+        return exc.code if isinstance(exc.code, int) else 2
+
+    def fail(status: int, message: object) -> int:
+        print(f"{PROG}: error: {one_line(message)}", file=sys.stderr)
+        return status
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".png", ".npy"):
+        return fail(2, f"--out must end in .png or .npy; got {args.out!r}.")
+    if not out.parent.is_dir():
+        return fail(2, f"the folder of --out does not exist: {str(out.parent)!r}.")
+    if out.is_dir():
+        return fail(2, f"--out is a directory: {args.out!r}.")
+    try:
+        gen = OnnxGenerator(args.model, threads=args.threads)
+        labels = None
+        if args.labels is not None:
+            labels = np.resize(np.asarray(args.labels, dtype=np.int64), args.n)
+        samples = gen.sample(args.n, seed=args.seed, labels=labels, batch_size=args.batch_size)
+        _write(gen, samples, out, args.nrow)
+    except (InvalidInputError, ModelLoadError) as err:
+        return fail(2, err)
+    except InferenceError as err:
+        return fail(1, err)
+    except MemoryError:
+        return fail(1, f"out of memory generating {args.n} samples; lower --n or --batch_size.")
+    except OSError as err:
+        return fail(1, f"cannot write {args.out!r}: {err.strerror or err}")
+    except KeyboardInterrupt:
+        return fail(130, "interrupted")
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,607 @@
+"""Load an ONNX generator exported by kgan and sample from it, without TensorFlow."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from ._validation import check_int, is_int, one_line
+from .errors import InferenceError, InvalidInputError, ModelLoadError
+from .latents import default_labels, sample_latents
+
+__all__ = ["CONTRACT_KEY", "FORMAT", "FORMAT_VERSION", "OnnxGenerator"]
+
+CONTRACT_KEY = "kgan.contract"
+"""Key of the ONNX ``metadata_props`` entry that holds the contract JSON."""
+FORMAT = "kgan-generator"
+"""Value of the contract's ``format`` field."""
+FORMAT_VERSION = 1
+"""The contract ``format_version`` this runtime reads."""
+
+_REQUIRED_KEYS = (
+    "format",
+    "format_version",
+    "latent_dim",
+    "inputs",
+    "outputs",
+    "layout",
+    "value_range",
+    "num_classes",
+    "latents",
+)
+# Contract dtype name -> onnxruntime type string.
+_ORT_TYPES = {"float32": "tensor(float)", "int32": "tensor(int32)", "uint8": "tensor(uint8)"}
+_OUTPUT_DTYPES = ("float32", "uint8")
+_LAYOUT_RANKS = {"NHWC": 4, "NF": 2}
+_LATENT_INPUT = "z"
+_LABEL_INPUT = "labels"
+_OUTPUT = "samples"
+
+Shape = tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class _TensorSpec:
+    dtype: str
+    shape: Shape
+
+
+@dataclass(frozen=True)
+class _Contract:
+    raw: dict[str, Any]
+    latent_dim: int
+    num_classes: int | None
+    layout: str
+    value_range: tuple[float, float]
+    inputs: dict[str, _TensorSpec]
+    output: _TensorSpec
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class _ContractParser:
+    """Validates the contract JSON on its own, then against the ONNX graph."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+
+    def fail(self, message: str) -> ModelLoadError:
+        return ModelLoadError(f"{self.where}: invalid kgan contract: {message}")
+
+    def parse(self, metadata: dict[str, str]) -> _Contract:
+        raw_text = metadata.get(CONTRACT_KEY)
+        if raw_text is None:
+            raise ModelLoadError(
+                f"{self.where}: not a kgan generator: the ONNX metadata_props have no "
+                f"{CONTRACT_KEY!r} entry (found keys: {sorted(metadata)}); "
+                f"export the generator with kgan."
+            )
+        try:
+            raw = json.loads(raw_text)
+        except (json.JSONDecodeError, RecursionError) as err:
+            raise self.fail(f"{CONTRACT_KEY!r} is not valid JSON ({err}).") from err
+        if not isinstance(raw, dict):
+            raise self.fail(f"expected a JSON object; got {type(raw).__name__}.")
+        missing = [key for key in _REQUIRED_KEYS if key not in raw]
+        if missing:
+            raise self.fail(f"missing required key(s) {missing}.")
+
+        if raw["format"] != FORMAT:
+            raise self.fail(f"format must be {FORMAT!r}; got {raw['format']!r}.")
+        version = raw["format_version"]
+        if not is_int(version):
+            raise self.fail(f"format_version must be an integer; got {version!r}.")
+        if version != FORMAT_VERSION:
+            raise self.fail(
+                f"unsupported format_version {version}; this kgan-runtime reads "
+                f"format_version {FORMAT_VERSION} (upgrade kgan-runtime for newer models)."
+            )
+        latent_dim = raw["latent_dim"]
+        if not is_int(latent_dim) or latent_dim < 1:
+            raise self.fail(f"latent_dim must be an integer >= 1; got {latent_dim!r}.")
+        num_classes = raw["num_classes"]
+        if num_classes is not None and (not is_int(num_classes) or num_classes < 2):
+            raise self.fail(f"num_classes must be null or an integer >= 2; got {num_classes!r}.")
+        layout = raw["layout"]
+        if not isinstance(layout, str) or layout not in _LAYOUT_RANKS:
+            raise self.fail(f"layout must be one of {sorted(_LAYOUT_RANKS)}; got {layout!r}.")
+        if raw["latents"] != "standard_normal":
+            raise self.fail(f"latents must be 'standard_normal'; got {raw['latents']!r}.")
+        if (
+            "opset" in raw
+            and raw["opset"] is not None
+            and not (is_int(raw["opset"]) and raw["opset"] >= 1)
+        ):
+            raise self.fail(f"opset must be an integer >= 1; got {raw['opset']!r}.")
+        if "versions" in raw and not isinstance(raw["versions"], dict):
+            raise self.fail(f"versions must be an object; got {raw['versions']!r}.")
+
+        expected_inputs = [_LATENT_INPUT] if num_classes is None else [_LATENT_INPUT, _LABEL_INPUT]
+        inputs = self._tensor_map(raw["inputs"], "inputs", expected_inputs)
+        z = inputs[_LATENT_INPUT]
+        if z.dtype != "float32":
+            raise self.fail(f"inputs.z.dtype must be 'float32'; got {z.dtype!r}.")
+        if z.shape != (None, latent_dim):
+            raise self.fail(
+                f"inputs.z.shape must be [null, {latent_dim}] (latent_dim is {latent_dim}); "
+                f"got {_json_shape(z.shape)}."
+            )
+        if num_classes is not None:
+            labels = inputs[_LABEL_INPUT]
+            if labels.dtype != "int32":
+                raise self.fail(f"inputs.labels.dtype must be 'int32'; got {labels.dtype!r}.")
+            if labels.shape != (None,):
+                raise self.fail(
+                    f"inputs.labels.shape must be [null]; got {_json_shape(labels.shape)}."
+                )
+
+        output = self._tensor_map(raw["outputs"], "outputs", [_OUTPUT])[_OUTPUT]
+        if output.dtype not in _OUTPUT_DTYPES:
+            raise self.fail(
+                f"outputs.samples.dtype must be one of {list(_OUTPUT_DTYPES)}; "
+                f"got {output.dtype!r}."
+            )
+        rank = _LAYOUT_RANKS[layout]
+        if (
+            len(output.shape) != rank
+            or output.shape[0] is not None
+            or any(dim is None for dim in output.shape[1:])
+        ):
+            example = "[null, height, width, channels]" if layout == "NHWC" else "[null, features]"
+            raise self.fail(
+                f"outputs.samples.shape must be {example} for layout {layout!r} "
+                f"(rank {rank}, dynamic batch, fixed other dimensions); "
+                f"got {_json_shape(output.shape)}."
+            )
+
+        value_range = raw["value_range"]
+        if not (
+            isinstance(value_range, list)
+            and len(value_range) == 2
+            and all(_is_number(v) and math.isfinite(v) for v in value_range)
+            and value_range[0] < value_range[1]
+        ):
+            raise self.fail(
+                f"value_range must be [low, high] with finite numbers and low < high; "
+                f"got {value_range!r}."
+            )
+        if output.dtype == "uint8" and list(value_range) != [0, 255]:
+            raise self.fail(f"value_range must be [0, 255] for uint8 samples; got {value_range!r}.")
+
+        return _Contract(
+            raw=raw,
+            latent_dim=int(latent_dim),
+            num_classes=None if num_classes is None else int(num_classes),
+            layout=layout,
+            value_range=(float(value_range[0]), float(value_range[1])),
+            inputs=inputs,
+            output=output,
+        )
+
+    def _tensor_map(self, value: Any, key: str, expected: list[str]) -> dict[str, _TensorSpec]:
+        if not isinstance(value, dict):
+            raise self.fail(f"{key} must be an object; got {value!r}.")
+        if sorted(value) != sorted(expected):
+            raise self.fail(f"{key} must have exactly the names {expected}; got {list(value)}.")
+        return {name: self._tensor_spec(value[name], f"{key}.{name}") for name in expected}
+
+    def _tensor_spec(self, value: Any, key: str) -> _TensorSpec:
+        if not isinstance(value, dict) or "dtype" not in value or "shape" not in value:
+            raise self.fail(f"{key} must be an object with 'dtype' and 'shape'; got {value!r}.")
+        dtype, shape = value["dtype"], value["shape"]
+        if not isinstance(dtype, str):
+            raise self.fail(f"{key}.dtype must be a string; got {dtype!r}.")
+        if not isinstance(shape, list) or not all(
+            dim is None or (is_int(dim) and dim >= 1) for dim in shape
+        ):
+            raise self.fail(
+                f"{key}.shape must be a list of null or positive integers; got {shape!r}."
+            )
+        return _TensorSpec(dtype=dtype, shape=tuple(shape))
+
+    def check_graph(self, contract: _Contract, session: ort.InferenceSession) -> None:
+        """Raise if the contract lies about the graph's names, dtypes, ranks or sizes."""
+        self._check_args("input", session.get_inputs(), contract.inputs)
+        self._check_args("output", session.get_outputs(), {_OUTPUT: contract.output})
+
+    def _check_args(self, kind: str, args: Sequence[Any], declared: dict[str, _TensorSpec]) -> None:
+        actual = {arg.name: arg for arg in args}
+        if sorted(actual) != sorted(declared):
+            raise ModelLoadError(
+                f"{self.where}: the kgan contract declares {kind}s {sorted(declared)} but the "
+                f"ONNX graph has {kind}s {sorted(actual)}."
+            )
+        for name, spec in declared.items():
+            arg = actual[name]
+            where = f"{self.where}: {kind} {name!r}"
+            expected_type = _ORT_TYPES[spec.dtype]
+            if arg.type != expected_type:
+                raise ModelLoadError(
+                    f"{where}: the kgan contract says dtype {spec.dtype} ({expected_type}) "
+                    f"but the ONNX graph has {arg.type}."
+                )
+            graph_shape = list(arg.shape or [])
+            if not graph_shape:
+                # onnxruntime reports an unknown rank as [] (our tensors are never scalars);
+                # the output shape is then checked on every run instead.
+                continue
+            if len(graph_shape) != len(spec.shape):
+                raise ModelLoadError(
+                    f"{where}: the kgan contract says shape {_json_shape(spec.shape)} "
+                    f"(rank {len(spec.shape)}) but the ONNX graph has shape "
+                    f"{_graph_shape(graph_shape)} (rank {len(graph_shape)})."
+                )
+            for axis, (declared_dim, graph_dim) in enumerate(
+                zip(spec.shape, graph_shape, strict=True)
+            ):
+                if not is_int(graph_dim):
+                    continue  # Symbolic or unknown: cannot disagree.
+                if declared_dim is None or graph_dim != declared_dim:
+                    raise ModelLoadError(
+                        f"{where}: the kgan contract says shape {_json_shape(spec.shape)} but "
+                        f"the ONNX graph has shape {_graph_shape(graph_shape)} "
+                        f"(axis {axis} differs)."
+                    )
+
+
+def _json_shape(shape: Sequence[Any]) -> str:
+    return "[" + ", ".join("null" if dim is None else str(dim) for dim in shape) + "]"
+
+
+def _graph_shape(shape: Sequence[Any]) -> str:
+    return "[" + ", ".join("?" if dim is None else str(dim) for dim in shape) + "]"
+
+
+def _check_providers(providers: Sequence[Any] | None) -> list[Any]:
+    if providers is None:
+        return ["CPUExecutionProvider"]
+    if isinstance(providers, (str, bytes)) or not isinstance(providers, Sequence):
+        raise InvalidInputError(
+            f"providers must be a list such as ['CPUExecutionProvider']; got {providers!r}."
+        )
+    names = []
+    for entry in providers:
+        if isinstance(entry, str):
+            names.append(entry)
+        elif (
+            isinstance(entry, tuple)
+            and len(entry) == 2
+            and isinstance(entry[0], str)
+            and isinstance(entry[1], dict)
+        ):
+            names.append(entry[0])
+        else:
+            raise InvalidInputError(
+                f"each provider must be a name or a (name, options_dict) tuple; got {entry!r}."
+            )
+    available = ort.get_available_providers()
+    if not any(name in available for name in names):
+        raise InvalidInputError(
+            f"none of the requested onnxruntime providers {names} is available; "
+            f"available: {available}."
+        )
+    return list(providers)
+
+
+class OnnxGenerator:
+    """A kgan generator loaded from an ONNX file, run with onnxruntime.
+
+    The file must carry kgan's contract in the ONNX ``metadata_props`` under
+    ``"kgan.contract"``. The contract is validated on load, including against the
+    ONNX graph's real input/output names, dtypes, ranks and fixed dimensions.
+
+    Args:
+        path: Path of the ``.onnx`` file.
+        providers: onnxruntime execution providers, names or ``(name, options)``
+            tuples, in priority order. Default ``["CPUExecutionProvider"]``.
+            Unavailable providers are skipped by onnxruntime (with a warning);
+            at least one must be available.
+        threads: Threads for onnxruntime's intra-op pool (``intra_op_num_threads``);
+            ``None`` lets onnxruntime decide.
+
+    Raises:
+        ModelLoadError: If the file is missing, unreadable, truncated or not ONNX,
+            has no kgan contract, or the contract is invalid or does not match
+            the graph.
+        InvalidInputError: If ``providers`` or ``threads`` is invalid.
+
+    Example:
+        >>> gen = OnnxGenerator("generator.onnx")  # doctest: +SKIP
+        >>> images = gen.sample(16, seed=0)  # doctest: +SKIP
+        >>> images.shape, images.dtype  # doctest: +SKIP
+        ((16, 28, 28, 1), dtype('float32'))
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        providers: Sequence[Any] | None = None,
+        threads: int | None = None,
+    ) -> None:
+        try:
+            self._path = Path(os.fspath(path))
+        except TypeError as err:
+            raise InvalidInputError(
+                f"path must be a str or os.PathLike; got {type(path).__name__}."
+            ) from err
+        provider_list = _check_providers(providers)
+        if threads is not None:
+            threads = check_int(threads, "threads")
+
+        where = str(self._path)
+        self._check_file()
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.log_severity_level = 4  # Fatal only: failures are raised as exceptions instead.
+        if threads is not None:
+            options.intra_op_num_threads = threads
+        try:
+            self._session = ort.InferenceSession(where, options, providers=provider_list)
+        except Exception as err:  # onnxruntime raises plain Exception subclasses.
+            raise ModelLoadError(
+                f"{where}: onnxruntime cannot load this file (not ONNX, truncated or "
+                f"an invalid graph): {one_line(err)}"
+            ) from err
+        try:
+            metadata = dict(self._session.get_modelmeta().custom_metadata_map)
+        except Exception as err:
+            raise ModelLoadError(f"{where}: cannot read ONNX metadata: {one_line(err)}") from err
+
+        parser = _ContractParser(where)
+        self._contract = parser.parse(metadata)
+        parser.check_graph(self._contract, self._session)
+        self._output_dtype = np.dtype(self._contract.output.dtype)
+
+    def _check_file(self) -> None:
+        path = self._path
+        if not path.exists():
+            raise ModelLoadError(f"model file not found: {path}")
+        if path.is_dir():
+            raise ModelLoadError(f"{path} is a directory; expected an ONNX model file.")
+        try:
+            with path.open("rb") as f:
+                first = f.read(1)
+        except OSError as err:
+            raise ModelLoadError(f"cannot read model file {path}: {err.strerror or err}") from err
+        if not first:
+            raise ModelLoadError(f"{path} is empty (0 bytes); expected an ONNX model file.")
+
+    # -- Properties --------------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        """Path of the loaded ``.onnx`` file."""
+        return self._path
+
+    @property
+    def contract(self) -> dict[str, Any]:
+        """The parsed ``kgan.contract`` JSON object (a copy; changing it has no effect)."""
+        return copy.deepcopy(self._contract.raw)
+
+    @property
+    def latent_dim(self) -> int:
+        """Size of one latent vector ``z``."""
+        return self._contract.latent_dim
+
+    @property
+    def num_classes(self) -> int | None:
+        """Number of classes of a conditional generator, ``None`` if unconditional."""
+        return self._contract.num_classes
+
+    @property
+    def output_shape(self) -> Shape:
+        """Shape of the output with ``None`` for the batch, e.g. ``(None, 28, 28, 1)``."""
+        return self._contract.output.shape
+
+    @property
+    def output_dtype(self) -> np.dtype:
+        """NumPy dtype of the samples: float32 or uint8."""
+        return self._output_dtype
+
+    @property
+    def layout(self) -> str:
+        """``"NHWC"`` for images or ``"NF"`` for flat feature vectors."""
+        return self._contract.layout
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """``(low, high)`` of the sample values, e.g. ``(-1.0, 1.0)`` or ``(0.0, 255.0)``."""
+        return self._contract.value_range
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        """ONNX input names: ``("z",)``, or ``("z", "labels")`` if conditional."""
+        return tuple(self._contract.inputs)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({str(self._path)!r}, latent_dim={self.latent_dim}, "
+            f"num_classes={self.num_classes}, output_shape={self.output_shape}, "
+            f"output_dtype={self.output_dtype}, layout={self.layout!r})"
+        )
+
+    # -- Sampling ----------------------------------------------------------------------------
+
+    def sample(
+        self,
+        n: int,
+        *,
+        seed: int | None = None,
+        labels: Any = None,
+        batch_size: int = 256,
+    ) -> np.ndarray:
+        """Draw ``n`` latents from ``seed`` and generate ``n`` samples.
+
+        The latents are ``sample_latents(n, latent_dim, seed)``, all drawn before
+        the first batch runs, so the result does not depend on ``batch_size`` and
+        matches kgan's TensorFlow sampling for the same seed.
+
+        Args:
+            n: Number of samples (>= 1).
+            seed: Non-negative integer seed; ``None`` for fresh OS entropy.
+            labels: Conditional generators only: class ids in ``[0, num_classes)``,
+                a length-``n`` integer array-like or a single integer for all
+                samples. Default ``numpy.arange(n) % num_classes``. Must be
+                ``None`` for unconditional generators.
+            batch_size: Maximum number of samples per onnxruntime call (>= 1).
+
+        Returns:
+            Array of shape ``(n, *output_shape[1:])`` with dtype ``output_dtype``.
+
+        Raises:
+            InvalidInputError: For invalid ``n``, ``seed``, ``labels`` or ``batch_size``.
+            InferenceError: If onnxruntime fails or returns an unexpected shape/dtype.
+
+        Example:
+            >>> gen = OnnxGenerator("generator.onnx")  # doctest: +SKIP
+            >>> gen.sample(64, seed=0, batch_size=16).shape  # doctest: +SKIP
+            (64, 28, 28, 1)
+        """
+        n = check_int(n, "n")
+        batch_size = check_int(batch_size, "batch_size")
+        label_array = self._prepare_labels(labels, n)
+        z = sample_latents(n, self.latent_dim, seed)
+        return self._generate(z, label_array, batch_size)
+
+    def __call__(self, z: Any, labels: Any = None, *, batch_size: int | None = None) -> np.ndarray:
+        """Generate samples from latents made by the caller.
+
+        Args:
+            z: Latents of shape ``(batch, latent_dim)``, ``batch >= 1``, all finite.
+                Any real floating dtype (float16/32/64) is accepted and cast to
+                float32; integer, bool, complex and object arrays are rejected.
+            labels: As in :meth:`sample`, with ``batch`` in place of ``n``.
+            batch_size: Maximum samples per onnxruntime call; ``None`` runs the whole
+                batch in one call.
+
+        Returns:
+            Array of shape ``(batch, *output_shape[1:])`` with dtype ``output_dtype``.
+
+        Raises:
+            InvalidInputError: For invalid ``z``, ``labels`` or ``batch_size``.
+            InferenceError: If onnxruntime fails or returns an unexpected shape/dtype.
+
+        Example:
+            >>> gen = OnnxGenerator("generator.onnx")  # doctest: +SKIP
+            >>> z = numpy.zeros((2, gen.latent_dim), numpy.float32)  # doctest: +SKIP
+            >>> gen(z).shape  # doctest: +SKIP
+            (2, 28, 28, 1)
+        """
+        z32 = self._prepare_z(z)
+        if batch_size is not None:
+            batch_size = check_int(batch_size, "batch_size")
+        label_array = self._prepare_labels(labels, z32.shape[0])
+        return self._generate(z32, label_array, batch_size or z32.shape[0])
+
+    def _prepare_z(self, z: Any) -> np.ndarray:
+        d = self.latent_dim
+        try:
+            arr = np.asarray(z)
+        except (TypeError, ValueError) as err:
+            raise InvalidInputError(
+                f"z must be an array of shape (batch, {d}); cannot convert it: {one_line(err)}"
+            ) from err
+        if arr.dtype.kind != "f":
+            raise InvalidInputError(
+                f"z must have a real floating dtype (float16, float32 or float64); "
+                f"got dtype {arr.dtype}."
+            )
+        if arr.ndim != 2 or arr.shape[0] < 1 or arr.shape[1] != d:
+            raise InvalidInputError(
+                f"z must have shape (batch, {d}) with batch >= 1; got {arr.shape}."
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            z32 = np.ascontiguousarray(arr, dtype=np.float32)
+        finite = np.isfinite(z32)
+        if not finite.all():
+            bad = int((~finite).sum())
+            row, col = (int(i) for i in np.argwhere(~finite)[0])
+            raise InvalidInputError(
+                f"z must be finite; got {bad} NaN/Inf value(s) after conversion to float32, "
+                f"first at index ({row}, {col})."
+            )
+        return z32
+
+    def _prepare_labels(self, labels: Any, n: int) -> np.ndarray | None:
+        k = self.num_classes
+        if k is None:
+            if labels is not None:
+                raise InvalidInputError(
+                    "labels were given but this generator is unconditional "
+                    "(num_classes is null); expected labels=None."
+                )
+            return None
+        if labels is None:
+            return default_labels(n, k)
+        try:
+            arr = np.asarray(labels)
+        except (TypeError, ValueError) as err:
+            raise InvalidInputError(
+                f"labels must be integers of shape ({n},); cannot convert them: {one_line(err)}"
+            ) from err
+        if arr.dtype.kind not in "iu":
+            raise InvalidInputError(f"labels must be integers in [0, {k}); got dtype {arr.dtype}.")
+        if arr.ndim == 0:
+            arr = np.full(n, arr, dtype=arr.dtype)
+        if arr.shape != (n,):
+            raise InvalidInputError(
+                f"labels must have shape ({n},) to match {n} samples, or be one integer; "
+                f"got shape {arr.shape}."
+            )
+        out_of_range = (arr < 0) | (arr >= k)
+        if out_of_range.any():
+            index = int(np.argmax(out_of_range))
+            raise InvalidInputError(
+                f"labels must lie in [0, {k}); got {int(out_of_range.sum())} value(s) out of "
+                f"range, first {int(arr[index])} at index {index}."
+            )
+        return arr.astype(np.int32)
+
+    def _generate(self, z: np.ndarray, labels: np.ndarray | None, batch_size: int) -> np.ndarray:
+        total = z.shape[0]
+        if total <= batch_size:
+            return self._run(z, labels)
+        out = np.empty((total, *self.output_shape[1:]), dtype=self._output_dtype)
+        for start in range(0, total, batch_size):
+            stop = min(start + batch_size, total)
+            out[start:stop] = self._run(
+                z[start:stop], None if labels is None else labels[start:stop]
+            )
+        return out
+
+    def _run(self, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
+        feeds = {_LATENT_INPUT: np.ascontiguousarray(z)}
+        if labels is not None:
+            feeds[_LABEL_INPUT] = np.ascontiguousarray(labels)
+        batch = z.shape[0]
+        try:
+            (result,) = self._session.run([_OUTPUT], feeds)
+        except Exception as err:  # onnxruntime raises plain Exception subclasses.
+            raise InferenceError(
+                f"{self._path}: onnxruntime failed on a batch of {batch}: {one_line(err)}"
+            ) from err
+        expected = (batch, *self.output_shape[1:])
+        if not isinstance(result, np.ndarray) or result.shape != expected:
+            got = result.shape if isinstance(result, np.ndarray) else type(result).__name__
+            raise InferenceError(
+                f"{self._path}: the model returned shape {got}; the kgan contract "
+                f"promises {expected}."
+            )
+        if result.dtype != self._output_dtype:
+            raise InferenceError(
+                f"{self._path}: the model returned dtype {result.dtype}; the kgan contract "
+                f"promises {self._output_dtype}."
+            )
+        return result

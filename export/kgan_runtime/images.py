@@ -1,0 +1,189 @@
+"""Convert generator outputs to uint8 images, tile them into a grid, save a PNG.
+
+Example:
+    >>> import numpy as np
+    >>> from kgan_runtime.images import make_grid, to_uint8
+    >>> samples = np.zeros((6, 4, 4, 1), dtype=np.float32)  # values in [-1, 1]
+    >>> to_uint8(samples, (-1.0, 1.0)).max()
+    np.uint8(128)
+    >>> make_grid(samples, nrow=3, padding=1).shape  # 2 rows x 3 columns of 4x4 images
+    (11, 16, 1)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from ._fileio import atomic_write
+from ._validation import check_int
+from .errors import InvalidInputError
+
+__all__ = ["make_grid", "save_grid", "to_uint8"]
+
+
+def _check_value_range(value_range: Sequence[float]) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in value_range)
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(
+            f"value_range must be a pair of numbers (low, high); got {value_range!r}."
+        ) from err
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise InvalidInputError(f"value_range must be finite with low < high; got ({lo}, {hi}).")
+    return lo, hi
+
+
+def to_uint8(images: np.ndarray, value_range: Sequence[float] = (-1.0, 1.0)) -> np.ndarray:
+    """Map generator outputs linearly from ``value_range`` to uint8 ``[0, 255]``.
+
+    ``low`` maps to 0 and ``high`` to 255; results are rounded to the nearest
+    integer and values outside ``value_range`` (including +-Inf) are clipped.
+    A uint8 array is returned unchanged (it is already in ``[0, 255]``).
+
+    Args:
+        images: Array of any shape with a real floating or integer dtype.
+        value_range: ``(low, high)`` of the input values, e.g. the generator's
+            ``value_range``. Ignored for uint8 input.
+
+    Returns:
+        A uint8 array of the same shape.
+
+    Raises:
+        InvalidInputError: For a non-numeric dtype (bool, complex, object...), NaN
+            values, or an invalid ``value_range``.
+
+    Example:
+        >>> to_uint8(np.array([-1.0, 0.0, 1.0]), (-1, 1))
+        array([  0, 128, 255], dtype=uint8)
+    """
+    arr = np.asarray(images)
+    if arr.dtype == np.uint8:
+        return arr
+    if arr.dtype.kind not in "fiu":
+        raise InvalidInputError(
+            f"images must have a real floating or integer dtype; got dtype {arr.dtype}."
+        )
+    lo, hi = _check_value_range(value_range)
+    x = arr.astype(np.float64)
+    nan_count = int(np.isnan(x).sum())
+    if nan_count:
+        raise InvalidInputError(
+            f"images contain {nan_count} NaN value(s); expected numbers in [{lo}, {hi}]."
+        )
+    scaled = np.rint((x - lo) * (255.0 / (hi - lo)))
+    return np.clip(scaled, 0.0, 255.0).astype(np.uint8)
+
+
+def make_grid(
+    images: np.ndarray,
+    nrow: int | None = None,
+    padding: int = 1,
+    *,
+    value_range: Sequence[float] = (-1.0, 1.0),
+) -> np.ndarray:
+    """Tile a batch of images into one uint8 image.
+
+    Images are placed row by row, ``nrow`` images per row (the torchvision
+    convention), with ``padding`` black pixels between images and around the
+    border. For ``N`` images of size ``H x W`` with ``c = min(nrow, N)`` columns
+    and ``r = ceil(N / c)`` rows the grid is
+    ``(r * (H + padding) + padding, c * (W + padding) + padding, C)``.
+    Unused cells of the last row stay black.
+
+    Args:
+        images: ``(N, H, W, C)`` or ``(N, H, W)`` array. uint8 is used as is;
+            other numeric dtypes are converted with :func:`to_uint8`.
+        nrow: Images per grid row; default ``ceil(sqrt(N))`` (a square-ish grid).
+        padding: Pixels between images and around the border (>= 0).
+        value_range: Range of non-uint8 input, see :func:`to_uint8`.
+
+    Returns:
+        A uint8 array of shape ``(grid_height, grid_width, C)``.
+
+    Raises:
+        InvalidInputError: For a wrong shape, an empty batch, bad ``nrow``/``padding``
+            or values :func:`to_uint8` rejects.
+
+    Example:
+        >>> make_grid(np.zeros((64, 28, 28, 1), np.uint8), nrow=8, padding=2).shape
+        (242, 242, 1)
+    """
+    arr = np.asarray(images)
+    if arr.ndim == 3:
+        arr = arr[..., np.newaxis]
+    if arr.ndim != 4 or 0 in arr.shape:
+        raise InvalidInputError(
+            f"images must be a non-empty array of shape (N, H, W, C) or (N, H, W); "
+            f"got shape {arr.shape}."
+        )
+    n, h, w, c = arr.shape
+    ncol = math.isqrt(n - 1) + 1 if nrow is None else check_int(nrow, "nrow")
+    ncol = min(ncol, n)
+    padding = check_int(padding, "padding", minimum=0)
+    arr = to_uint8(arr, value_range)
+    nrows = -(-n // ncol)
+    grid = np.zeros(
+        (nrows * (h + padding) + padding, ncol * (w + padding) + padding, c), dtype=np.uint8
+    )
+    for i in range(n):
+        row, col = divmod(i, ncol)
+        y = padding + row * (h + padding)
+        x = padding + col * (w + padding)
+        grid[y : y + h, x : x + w] = arr[i]
+    return grid
+
+
+def save_grid(
+    images: np.ndarray,
+    path: str | os.PathLike[str],
+    *,
+    nrow: int | None = None,
+    value_range: Sequence[float] = (-1.0, 1.0),
+    padding: int = 1,
+) -> Path:
+    """Save a batch of images as one PNG grid, atomically.
+
+    The PNG is grayscale for ``C == 1`` and RGB for ``C == 3``. It is written to a
+    temporary file in the destination folder and then renamed over ``path``, so an
+    interrupted write never leaves a truncated PNG behind. The file is always PNG,
+    whatever the suffix of ``path``.
+
+    Args:
+        images: ``(N, H, W, C)`` with ``C`` in {1, 3}, or ``(N, H, W)``. uint8 input
+            is used as is; other numeric dtypes are mapped from ``value_range``.
+        path: Destination file; its folder must exist.
+        nrow: Images per grid row; default ``ceil(sqrt(N))``.
+        value_range: ``(low, high)`` of non-uint8 input; pass the generator's
+            ``value_range``.
+        padding: Black pixels between images and around the border.
+
+    Returns:
+        The path written, as a :class:`pathlib.Path`.
+
+    Raises:
+        InvalidInputError: For images :func:`make_grid` rejects or ``C`` not in {1, 3}.
+        OSError: If the file cannot be written.
+
+    Example:
+        >>> from kgan_runtime import OnnxGenerator
+        >>> gen = OnnxGenerator("generator.onnx")  # doctest: +SKIP
+        >>> images = gen.sample(64, seed=0)  # doctest: +SKIP
+        >>> save_grid(images, "grid.png", value_range=gen.value_range)  # doctest: +SKIP
+        PosixPath('grid.png')
+    """
+    arr = np.asarray(images)
+    channels = 1 if arr.ndim == 3 else (arr.shape[-1] if arr.ndim == 4 else None)
+    if channels not in (1, 3):
+        raise InvalidInputError(
+            f"save_grid needs images of shape (N, H, W, C) with C in {{1, 3}} or (N, H, W); "
+            f"got shape {arr.shape}."
+        )
+    grid = make_grid(arr, nrow=nrow, padding=padding, value_range=value_range)
+    picture = Image.fromarray(grid[..., 0] if channels == 1 else grid)
+    return atomic_write(path, lambda f: picture.save(f, format="PNG"))
