@@ -20,9 +20,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +32,7 @@ from kgan import callbacks as callbacks_lib
 from kgan import data as data_lib
 from kgan import losses as losses_lib
 from kgan import networks
+from kgan._fileio import atomic_file, write_json
 from kgan.gan import GAN
 from kgan.version import __version__
 
@@ -140,27 +139,9 @@ def build_gan(config: TrainConfig, sample_shape: tuple[int, ...]) -> GAN:
 
 def save_keras_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
     """Saves a `.keras` file under a temporary name, then renames it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_file(path, suffix=".keras") as tmp:
         model.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_json_atomic(obj: Any, path: str | os.PathLike) -> Path:
-    """Writes JSON under a temporary name, then renames it into place."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return Path(path)
 
 
 def train_and_evaluate(config: TrainConfig, workdir: str | os.PathLike) -> dict[str, Any]:
@@ -191,7 +172,7 @@ def train_and_evaluate(config: TrainConfig, workdir: str | os.PathLike) -> dict[
         kgan_version=__version__,
         keras_version=keras.__version__,
     )
-    write_json_atomic(resolved, workdir / "config.json")
+    write_json(resolved, workdir / "config.json")
 
     real_points = None
     if len(sample_shape) == 1 and sample_shape[0] == 2:

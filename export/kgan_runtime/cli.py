@@ -123,6 +123,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="samples per onnxruntime call (default 256)",
     )
     parser.add_argument(
+        "--scale", type=_positive_int, default=1, help="integer upscaling of the PNG grid"
+    )
+    parser.add_argument(
         "--threads", type=_positive_int, default=None, help="onnxruntime intra-op threads"
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -161,11 +164,13 @@ def _scatter_image(points: np.ndarray, value_range: Sequence[float]) -> Image.Im
     return image
 
 
-def _write(gen: OnnxGenerator, samples: np.ndarray, out: Path, nrow: int | None) -> None:
+def _write(
+    gen: OnnxGenerator, samples: np.ndarray, out: Path, nrow: int | None, scale: int = 1
+) -> None:
     if out.suffix.lower() == ".npy":
         atomic_write(out, lambda f: np.save(f, samples, allow_pickle=False))
     elif gen.layout == "NHWC":
-        save_grid(samples, out, nrow=nrow, value_range=gen.value_range)
+        save_grid(samples, out, nrow=nrow, value_range=gen.value_range, scale=scale)
     else:
         if samples.shape[1] != 2:
             raise InvalidInputError(
@@ -211,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.labels is not None:
             labels = np.resize(np.asarray(args.labels, dtype=np.int64), args.n)
         samples = gen.sample(args.n, seed=args.seed, labels=labels, batch_size=args.batch_size)
-        _write(gen, samples, out, args.nrow)
+        _write(gen, samples, out, args.nrow, args.scale)
     except (InvalidInputError, ModelLoadError) as err:
         return fail(2, err)
     except InferenceError as err:

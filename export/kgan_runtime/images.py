@@ -146,6 +146,7 @@ def save_grid(
     nrow: int | None = None,
     value_range: Sequence[float] = (-1.0, 1.0),
     padding: int = 1,
+    scale: int = 1,
 ) -> Path:
     """Save a batch of images as one PNG grid, atomically.
 
@@ -162,6 +163,8 @@ def save_grid(
         value_range: ``(low, high)`` of non-uint8 input; pass the generator's
             ``value_range``.
         padding: Black pixels between images and around the border.
+        scale: Integer nearest-neighbour upscaling of the whole grid, for tiny
+            images such as 8x8 digits.
 
     Returns:
         The path written, as a :class:`pathlib.Path`.
@@ -184,6 +187,10 @@ def save_grid(
             f"save_grid needs images of shape (N, H, W, C) with C in {{1, 3}} or (N, H, W); "
             f"got shape {arr.shape}."
         )
+    if not isinstance(scale, (int, np.integer)) or isinstance(scale, bool) or scale < 1:
+        raise InvalidInputError(f"scale must be a positive integer; got scale={scale!r}.")
     grid = make_grid(arr, nrow=nrow, padding=padding, value_range=value_range)
+    if scale > 1:
+        grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
     picture = Image.fromarray(grid[..., 0] if channels == 1 else grid)
     return atomic_write(path, lambda f: picture.save(f, format="PNG"))

@@ -165,3 +165,17 @@ def test_save_grid_rejects_other_channel_counts(tmp_path, shape):
 def test_save_grid_missing_folder(tmp_path):
     with pytest.raises(FileNotFoundError):
         save_grid(np.zeros((1, 2, 2, 1), np.uint8), tmp_path / "missing" / "x.png")
+
+
+def test_save_grid_scale_upsamples_by_nearest_neighbour(tmp_path):
+    from PIL import Image
+
+    images = np.arange(2 * 2 * 2, dtype=np.uint8).reshape(2, 2, 2, 1) * 30
+    small = save_grid(images, tmp_path / "s.png", nrow=2, padding=0)
+    big = save_grid(images, tmp_path / "b.png", nrow=2, padding=0, scale=3)
+    a = np.asarray(Image.open(small))
+    b = np.asarray(Image.open(big))
+    assert b.shape == (a.shape[0] * 3, a.shape[1] * 3)
+    np.testing.assert_array_equal(b[::3, ::3], a)
+    with pytest.raises(InvalidInputError, match="scale must be a positive integer"):
+        save_grid(images, tmp_path / "x.png", scale=0)
