@@ -167,6 +167,65 @@ def _pipeline(
     return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
+def resumable_batches(
+    x: np.ndarray,
+    labels: np.ndarray | None = None,
+    *,
+    batch_size: int,
+    seed: int = 0,
+    start_step: int = 0,
+) -> tf.data.Dataset:
+    """An endless stream of batches whose position is a single number: the step.
+
+    Epoch `e` visits the samples in the order
+    `tf.random.experimental.stateless_shuffle(range(N), seed=[seed, e])`, in
+    `N // batch_size` full batches, so batch `k` of the stream is always the
+    same batch, and starting at `start_step` resumes a killed run exactly
+    where it stopped. Use it with `fit(..., steps_per_epoch=N // batch_size)`.
+
+    Args:
+        x: samples as `from_arrays` takes them (validated and scaled the same way).
+        labels: optional int labels; the stream then yields `(x, labels)`.
+        batch_size: samples per batch.
+        seed: the shuffling seed.
+        start_step: the number of batches to skip.
+
+    Example:
+        >>> ds = resumable_batches(np.zeros((10, 2), "float32"), batch_size=3, start_step=4)
+        >>> next(iter(ds)).shape
+        TensorShape([3, 2])
+    """
+    x = _to_float_samples(x)
+    if labels is not None:
+        labels = _check_labels(labels, len(x))
+    _check_batch_size(batch_size)
+    n = len(x)
+    if batch_size > n:
+        raise ValueError(f"batch_size={batch_size} is larger than the dataset ({n} examples).")
+    if not isinstance(start_step, (int, np.integer)) or start_step < 0:
+        raise ValueError(f"start_step must be a non-negative integer; got {start_step!r}.")
+    used = (n // batch_size) * batch_size
+    samples = tf.constant(x)
+    label_tensor = None if labels is None else tf.constant(labels)
+
+    def epoch_order(epoch):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([tf.constant(seed, tf.int64), epoch])
+        )
+        return tf.data.Dataset.from_tensor_slices(order[:used]).batch(batch_size)
+
+    def gather(indices):
+        if label_tensor is None:
+            return tf.gather(samples, indices)
+        return tf.gather(samples, indices), tf.gather(label_tensor, indices)
+
+    steps_per_epoch = n // batch_size
+    first_epoch = int(start_step) // steps_per_epoch
+    ds = tf.data.Dataset.range(first_epoch, 2**62).flat_map(epoch_order)
+    ds = ds.skip(int(start_step) - first_epoch * steps_per_epoch)
+    return ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
 def _check_labels(labels, n: int) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):

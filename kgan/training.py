@@ -5,11 +5,18 @@ A run folder holds:
 - `config.json`: the resolved configuration;
 - `samples/epoch_NNN.png`: samples from a fixed latent batch after each epoch
   (a scatter plot over the real points for 2-D data);
-- `history.jsonl`: one line of metrics per epoch;
+- `history.jsonl`: one line of metrics per epoch, and one per event
+  (resumed, interrupted, diverged, rolled back);
 - `tensorboard/`: TensorBoard logs (scalars and sample images);
+- `checkpoints/ckpt-NNNNNNNNN.{keras,json}`: the last few checkpoints;
 - `gan.keras`: the whole GAN, compiled, ready to `keras.models.load_model`
   and go on training;
 - `generator.keras`: the generator used for sampling (the EMA one when on).
+
+Running the same job again on the same folder resumes from the last
+checkpoint: both networks, both optimizers, the EMA, the RNG states and the
+position in the data, so a run killed at any moment and resumed ends with the
+weights of an uninterrupted run (bit for bit with `deterministic=True`).
 
 Example:
     >>> from kgan.training import TrainConfig, train_and_evaluate
@@ -19,9 +26,16 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
+import json
+import math
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +49,10 @@ from kgan import networks
 from kgan._fileio import atomic_file, write_json
 from kgan.gan import GAN
 from kgan.version import __version__
+
+CHECKPOINT_DIR = "checkpoints"
+# Settings that may change between a run and its resumption.
+RESUMABLE_CHANGES = ("epochs", "verbose", "data_dir", "download", "keep_checkpoints")
 
 
 @dataclasses.dataclass
@@ -58,6 +76,14 @@ class TrainConfig:
         grid_size: samples in each epoch's PNG grid.
         steps_per_epoch: cap on generator steps per epoch (None: whole data).
         jit_compile: XLA: "auto", true or false.
+        checkpoint_every: also checkpoint every this many steps (None: each epoch only).
+        keep_checkpoints: how many checkpoints to keep.
+        deterministic: TensorFlow op determinism (bit-exact resumption).
+        on_divergence: "stop" (raise `Diverged`) or "rollback" (reload the
+            last good checkpoint with the learning rates scaled by
+            `rollback_lr_factor`, at most `max_rollbacks` times).
+        rollback_lr_factor: learning-rate factor of a rollback.
+        max_rollbacks: rollbacks before giving up.
         data_dir: TFDS data folder.
         download: let TFDS download.
         verbose: Keras progress output (0, 1, 2 or "auto").
@@ -79,13 +105,22 @@ class TrainConfig:
     grid_size: int = 64
     steps_per_epoch: int | None = None
     jit_compile: Any = "auto"
+    checkpoint_every: int | None = None
+    keep_checkpoints: int = 3
+    deterministic: bool = False
+    on_divergence: str = "stop"
+    rollback_lr_factor: float = 0.5
+    max_rollbacks: int = 3
     data_dir: str | None = None
     download: bool = True
     verbose: Any = "auto"
 
     def validate(self) -> None:
         """Raises ValueError naming the first bad setting."""
-        positive = ("d_steps", "epochs", "batch_size", "latent_dim", "width", "grid_size")
+        positive = (
+            "d_steps", "epochs", "batch_size", "latent_dim", "width", "grid_size",
+            "keep_checkpoints",
+        )  # fmt: skip
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -96,16 +131,48 @@ class TrainConfig:
                 f"{['auto', *sorted(networks.ARCHITECTURES)]}."
             )
         losses_lib.get(self.loss)
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0):
-            raise ValueError(f"lr must be > 0; got lr={self.lr!r}.")
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a finite number > 0; got lr={self.lr!r}.")
         if not 0.0 <= self.beta_1 < 1.0:
             raise ValueError(f"beta_1 must be in [0, 1); got beta_1={self.beta_1!r}.")
         if self.batch_size % self.d_steps:
             raise ValueError(
                 f"batch_size={self.batch_size} must be divisible by d_steps={self.d_steps}."
             )
-        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
-            raise ValueError(f"steps_per_epoch must be >= 1 or None; got {self.steps_per_epoch}.")
+        for name in ("steps_per_epoch", "checkpoint_every"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be a positive integer or None; got {value!r}.")
+        if self.on_divergence not in ("stop", "rollback"):
+            raise ValueError(
+                f"Unknown on_divergence={self.on_divergence!r}. Expected one of "
+                "['rollback', 'stop']."
+            )
+        if not 0.0 < self.rollback_lr_factor < 1.0:
+            raise ValueError(
+                f"rollback_lr_factor must be in (0, 1); got {self.rollback_lr_factor!r}."
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+class Diverged(RuntimeError):
+    """Training produced NaN or Inf; the last good checkpoint is intact."""
+
+    def __init__(self, message: str, *, step: int, quantity: str):
+        super().__init__(message)
+        self.step = step
+        self.quantity = quantity
+
+
+class Interrupted(RuntimeError):
+    """SIGINT or SIGTERM arrived; a checkpoint was saved and training stopped."""
+
+    def __init__(self, message: str, *, signum: int, step: int):
+        super().__init__(message)
+        self.signum = signum
+        self.step = step
 
 
 def build_gan(config: TrainConfig, sample_shape: tuple[int, ...]) -> GAN:
@@ -144,39 +211,259 @@ def save_keras_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def train_and_evaluate(config: TrainConfig, workdir: str | os.PathLike) -> dict[str, Any]:
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _finite(model: keras.Model) -> str | None:
+    """The path of the first non-finite variable of `model`, or None."""
+    for variable in model.variables:
+        value = np.asarray(variable)
+        if np.issubdtype(value.dtype, np.floating) and not np.all(np.isfinite(value)):
+            return variable.path
+    return None
+
+
+class Checkpoints:
+    """The checkpoints of a run folder: `ckpt-NNNNNNNNN.keras` plus a JSON that vouches for it.
+
+    A checkpoint counts only once its JSON exists and the sha256 it records
+    matches the `.keras` file, so a kill at any moment leaves either the
+    previous checkpoint or a complete new one.
+    """
+
+    def __init__(self, folder: Path, keep: int):
+        self.folder = folder
+        self.keep = keep
+
+    def _paths(self, step: int) -> tuple[Path, Path]:
+        stem = self.folder / f"ckpt-{step:09d}"
+        return stem.with_suffix(".keras"), stem.with_suffix(".json")
+
+    def save(self, gan: GAN, *, step: int, epoch: int) -> Path:
+        model_path, meta_path = self._paths(step)
+        save_keras_atomic(gan, model_path)
+        meta = {
+            "step": step,
+            "epoch": epoch,
+            "sha256": _sha256(model_path),
+            "d_lr": float(np.asarray(gan.d_optimizer.learning_rate)),
+            "g_lr": float(np.asarray(gan.g_optimizer.learning_rate)),
+            "time": time.time(),
+        }
+        write_json(meta, meta_path)
+        self.prune()
+        return model_path
+
+    def valid(self) -> list[dict[str, Any]]:
+        """Complete checkpoints, oldest first."""
+        if not self.folder.is_dir():
+            return []
+        found = []
+        for meta_path in sorted(self.folder.glob("ckpt-*.json")):
+            try:
+                meta = json.loads(meta_path.read_text())
+                model_path = meta_path.with_suffix(".keras")
+                if model_path.is_file() and _sha256(model_path) == meta["sha256"]:
+                    found.append({**meta, "path": model_path})
+            except (OSError, ValueError, KeyError):
+                continue
+        return found
+
+    def latest(self) -> dict[str, Any] | None:
+        found = self.valid()
+        return found[-1] if found else None
+
+    def prune(self) -> None:
+        for meta in self.valid()[: -self.keep]:
+            meta["path"].unlink(missing_ok=True)
+            meta["path"].with_suffix(".json").unlink(missing_ok=True)
+
+    def clean_partial(self) -> None:
+        """Removes temporary files left by a kill during a save."""
+        if self.folder.is_dir():
+            for tmp in self.folder.glob(".ckpt-*"):
+                tmp.unlink(missing_ok=True)
+
+
+class _RunState(keras.callbacks.Callback):
+    """Counts steps, checkpoints, guards against divergence, and honours SIGINT/SIGTERM."""
+
+    def __init__(
+        self,
+        checkpoints: Checkpoints,
+        history_path: Path,
+        *,
+        start_step: int,
+        steps_per_epoch: int,
+        every: int | None,
+    ):
+        super().__init__()
+        self.checkpoints = checkpoints
+        self.history_path = history_path
+        self.step = start_step
+        self.steps_per_epoch = steps_per_epoch
+        self.every = every
+        self.signum: int | None = None
+        self.divergence: tuple[int, str] | None = None
+        self.last_saved = start_step
+
+    def _save(self) -> None:
+        if self.last_saved == self.step:
+            return
+        bad = _finite(self.model)
+        if bad is not None:
+            self.divergence = (self.step, f"weight {bad}")
+            self.model.stop_training = True
+            return
+        self.checkpoints.save(self.model, step=self.step, epoch=self.step // self.steps_per_epoch)
+        self.last_saved = self.step
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.step += 1
+        for key, value in (logs or {}).items():
+            if not math.isfinite(float(np.asarray(value))):
+                self.divergence = (self.step, key)
+                self.model.stop_training = True
+                return
+        if self.every and self.step % self.every == 0:
+            self._save()
+        if self.signum is not None:
+            self._save()
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.divergence is None and self.step % self.steps_per_epoch == 0:
+            self._save()
+
+
+def log_event(path: Path, event: str, **fields: Any) -> None:
+    """Appends an event line (`{"event": ..., ...}`) to `history.jsonl`, fsync'ed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"event": event, **fields}) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+@contextlib.contextmanager
+def _stop_on_signals(state: _RunState) -> Iterator[None]:
+    """SIGINT/SIGTERM ask the run to checkpoint and stop after the current step."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        state.signum = signum
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _config_differences(saved: dict[str, Any], config: TrainConfig) -> list[str]:
+    current = config.to_json()
+    return [
+        f"{key}: {saved.get(key)!r} in the run folder, {current[key]!r} now"
+        for key in current
+        if key not in RESUMABLE_CHANGES and saved.get(key) != current[key]
+    ]
+
+
+def _load_checkpoint(meta: dict[str, Any]) -> GAN:
+    gan = keras.models.load_model(meta["path"])
+    gan.d_optimizer.learning_rate.assign(meta["d_lr"])
+    gan.g_optimizer.learning_rate.assign(meta["g_lr"])
+    return gan
+
+
+def train_and_evaluate(
+    config: TrainConfig,
+    workdir: str | os.PathLike,
+    *,
+    resume: bool = True,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> dict[str, Any]:
     """Trains a GAN as `config` says and writes the run folder `workdir`.
+
+    Args:
+        config: the run's settings.
+        workdir: the run folder.
+        resume: go on from the folder's last checkpoint if it has one (the
+            config must match, except `epochs` and output settings). With
+            False, existing checkpoints are deleted and training starts over.
+        callbacks: extra Keras callbacks, run after kgan's own.
 
     Returns:
         A dict with the run's paths (`gan`, `generator`, `samples`, `history`,
-        `config`), the last epoch's metrics (`metrics`) and the wall time.
+        `config`), the last epoch's metrics (`metrics`), the wall time and the
+        trained `model`.
+
+    Raises:
+        ValueError: a bad setting, or a checkpoint from a different config.
+        Diverged: NaN/Inf in the losses or weights (with `on_divergence="stop"`,
+            or after `max_rollbacks` rollbacks).
+        Interrupted: SIGINT/SIGTERM arrived; a checkpoint was saved first.
     """
     config.validate()
+    if config.deterministic:
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
     workdir = Path(workdir)
+    checkpoints = Checkpoints(workdir / CHECKPOINT_DIR, config.keep_checkpoints)
+    history_path = workdir / "history.jsonl"
+    latest = checkpoints.latest() if resume else None
+    if latest is not None:
+        saved = json.loads((workdir / "config.json").read_text())
+        differences = _config_differences(saved, config)
+        if differences:
+            raise ValueError(
+                f"{str(workdir)!r} holds a checkpoint of a run with a different config ("
+                + "; ".join(differences)
+                + "). Use another output folder, or resume=False (--noresume) to start over."
+            )
+
     x, _ = data_lib.load_arrays(
-        config.dataset,
-        split="train",
-        data_dir=config.data_dir,
-        download=config.download,
+        config.dataset, split="train", data_dir=config.data_dir, download=config.download,
         seed=config.seed,
-    )
-    dataset = data_lib.from_arrays(x, batch_size=config.batch_size, seed=config.seed)
-    sample_shape = tuple(dataset.element_spec.shape[1:])
-    gan = build_gan(config, sample_shape)
+    )  # fmt: skip
+    sample_shape = tuple(data_lib._to_float_samples(x[:1]).shape[1:])
+    full_epoch = len(x) // config.batch_size
+    if full_epoch < 1:
+        raise ValueError(
+            f"batch_size={config.batch_size} is larger than the dataset ({len(x)} examples)."
+        )
+    steps_per_epoch = min(full_epoch, config.steps_per_epoch or full_epoch)
+    total_steps = config.epochs * steps_per_epoch
 
     workdir.mkdir(parents=True, exist_ok=True)
-    resolved = dataclasses.asdict(config)
-    resolved.update(
-        sample_shape=list(sample_shape),
-        num_examples=int(len(x)),
-        kgan_version=__version__,
-        keras_version=keras.__version__,
-    )
-    write_json(resolved, workdir / "config.json")
+    checkpoints.clean_partial()
+    if latest is None:
+        for meta in checkpoints.valid():
+            meta["path"].unlink(missing_ok=True)
+            meta["path"].with_suffix(".json").unlink(missing_ok=True)
+        history_path.unlink(missing_ok=True)
+        resolved = config.to_json()
+        resolved.update(
+            sample_shape=list(sample_shape),
+            num_examples=int(len(x)),
+            steps_per_epoch_resolved=steps_per_epoch,
+            kgan_version=__version__,
+            keras_version=keras.__version__,
+        )
+        write_json(resolved, workdir / "config.json")
+        gan = build_gan(config, sample_shape)
+        step = 0
+    else:
+        gan = _load_checkpoint(latest)
+        step = int(latest["step"])
+        log_event(history_path, "resumed", step=step, checkpoint=latest["path"].name)
 
-    real_points = None
-    if len(sample_shape) == 1 and sample_shape[0] == 2:
-        real_points = np.asarray(x[:2000])
+    real_points = np.asarray(x[:2000]) if sample_shape == (2,) else None
     grid = callbacks_lib.SampleGrid(
         workdir / "samples",
         num_samples=config.grid_size,
@@ -184,26 +471,71 @@ def train_and_evaluate(config: TrainConfig, workdir: str | os.PathLike) -> dict[
         real=real_points,
         tensorboard_dir=workdir / "tensorboard",
     )
-    history_path = workdir / "history.jsonl"
-    history_path.unlink(missing_ok=True)
-    callbacks = [
-        grid,
-        callbacks_lib.JsonlLogger(history_path),
-        keras.callbacks.TensorBoard(str(workdir / "tensorboard"), write_graph=False),
-    ]
+    rollbacks = 0
     start = time.perf_counter()
-    history = gan.fit(
-        dataset,
-        epochs=config.epochs,
-        steps_per_epoch=config.steps_per_epoch,
-        callbacks=callbacks,
-        verbose=config.verbose,
-        shuffle=False,  # the dataset reshuffles itself every epoch
-    )
+    history: dict[str, list[float]] = {}
+    while step < total_steps:
+        state = _RunState(
+            checkpoints, history_path, start_step=step, steps_per_epoch=steps_per_epoch,
+            every=config.checkpoint_every,
+        )  # fmt: skip
+        run_callbacks = [
+            state,
+            grid,
+            callbacks_lib.JsonlLogger(history_path),
+            keras.callbacks.TensorBoard(str(workdir / "tensorboard"), write_graph=False),
+            *callbacks,
+        ]
+        with _stop_on_signals(state):
+            epoch, offset = divmod(step, steps_per_epoch)
+            if offset:  # finish the epoch a kill interrupted
+                history = _fit(
+                    gan, x, config, step, run_callbacks, epoch, epoch + 1, steps_per_epoch - offset
+                )
+                step = state.step
+            if not state.divergence and state.signum is None and step < total_steps:
+                epoch = step // steps_per_epoch
+                history = _fit(
+                    gan, x, config, step, run_callbacks, epoch, config.epochs, steps_per_epoch
+                )
+                step = state.step
+
+        if state.divergence is not None:
+            bad_step, quantity = state.divergence
+            log_event(history_path, "diverged", step=bad_step, quantity=quantity)
+            good = checkpoints.latest()
+            if config.on_divergence == "rollback" and rollbacks < config.max_rollbacks and good:
+                rollbacks += 1
+                gan = _load_checkpoint(good)
+                for optimizer in (gan.d_optimizer, gan.g_optimizer):
+                    optimizer.learning_rate.assign(
+                        float(np.asarray(optimizer.learning_rate)) * config.rollback_lr_factor
+                    )
+                step = int(good["step"])
+                log_event(
+                    history_path, "rolled_back", step=step, checkpoint=good["path"].name,
+                    lr=float(np.asarray(gan.g_optimizer.learning_rate)),
+                )  # fmt: skip
+                continue
+            where = f"; the last good checkpoint is {good['path']}" if good else ""
+            raise Diverged(
+                f"Training diverged at step {bad_step}: {quantity} is NaN or infinite{where}.",
+                step=bad_step,
+                quantity=quantity,
+            )
+        if state.signum is not None:
+            name = signal.Signals(state.signum).name
+            log_event(history_path, "interrupted", step=step, signal=name)
+            raise Interrupted(
+                f"{name} received: saved a checkpoint at step {step} in "
+                f"{checkpoints.folder}; run the same command again to resume.",
+                signum=state.signum,
+                step=step,
+            )
     elapsed = time.perf_counter() - start
     gan_path = save_keras_atomic(gan, workdir / "gan.keras")
     generator_path = save_keras_atomic(gan.inference_generator, workdir / "generator.keras")
-    metrics = {key: float(values[-1]) for key, values in history.history.items()}
+    metrics = {key: float(values[-1]) for key, values in history.items() if values}
     return {
         "gan": gan_path,
         "generator": generator_path,
@@ -213,4 +545,21 @@ def train_and_evaluate(config: TrainConfig, workdir: str | os.PathLike) -> dict[
         "metrics": metrics,
         "seconds": elapsed,
         "model": gan,
+        "steps": step,
     }
+
+
+def _fit(gan, x, config, step, callbacks, initial_epoch, epochs, steps_per_epoch):
+    dataset = data_lib.resumable_batches(
+        x, batch_size=config.batch_size, seed=config.seed, start_step=step
+    )
+    result = gan.fit(
+        dataset,
+        initial_epoch=initial_epoch,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
+        callbacks=callbacks,
+        verbose=config.verbose,
+        shuffle=False,  # the dataset orders each epoch itself
+    )
+    return result.history

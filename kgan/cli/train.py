@@ -32,6 +32,14 @@ flags.DEFINE_string("data_dir", None, "TFDS data folder.")
 flags.DEFINE_bool("download", True, "Let TFDS download the dataset.")
 flags.DEFINE_string("out", "runs/latest", "Run folder to write.")
 flags.DEFINE_bool("dry_run", False, "Check the config, build data and models, train nothing.")
+flags.DEFINE_bool("resume", True, "Resume from the run folder's last checkpoint, if any.")
+flags.DEFINE_integer("checkpoint_every", None, "Also checkpoint every N steps.", lower_bound=1)
+flags.DEFINE_integer("keep_checkpoints", 3, "Checkpoints to keep.", lower_bound=1)
+flags.DEFINE_bool("deterministic", False, "TensorFlow op determinism (bit-exact resume).")
+flags.DEFINE_enum(
+    "on_divergence", "stop", ["stop", "rollback"],
+    "On NaN/Inf: stop, or roll back to the last checkpoint with a lower learning rate.",
+)  # fmt: skip
 
 
 def _config():
@@ -55,6 +63,10 @@ def _config():
         grid_size=FLAGS.grid_size,
         steps_per_epoch=FLAGS.steps_per_epoch,
         jit_compile=jit,
+        checkpoint_every=FLAGS.checkpoint_every,
+        keep_checkpoints=FLAGS.keep_checkpoints,
+        deterministic=FLAGS.deterministic,
+        on_divergence=FLAGS.on_divergence,
         data_dir=FLAGS.data_dir,
         download=FLAGS.download,
     )
@@ -64,7 +76,7 @@ def main(argv: list[str]) -> int:
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     from kgan import data as data_lib
-    from kgan.training import build_gan, train_and_evaluate
+    from kgan.training import Diverged, Interrupted, build_gan, train_and_evaluate
 
     config = _config()
     try:
@@ -81,10 +93,16 @@ def main(argv: list[str]) -> int:
                 f"discriminator {gan.discriminator.count_params():,} parameters; nothing written."
             )
             return 0
-        result = train_and_evaluate(config, FLAGS.out)
+        result = train_and_evaluate(config, FLAGS.out, resume=FLAGS.resume)
     except ValueError as err:
         print(f"kgan-train: error: {err}", file=sys.stderr)
         return 2
+    except Diverged as err:
+        print(f"kgan-train: {err}", file=sys.stderr)
+        return 3
+    except Interrupted as err:
+        print(f"kgan-train: {err}", file=sys.stderr)
+        return 128 + err.signum
     print(f"samples:   {result['samples'][-1]}")
     print(f"gan:       {result['gan']}")
     print(f"generator: {result['generator']}")
