@@ -242,3 +242,13 @@ def test_kgan_export_cli_on_a_run_folder(tmp_path):
     assert "Traceback" not in again.stderr
     neither = subprocess.run(cmd[:3], capture_output=True, text=True, env=env, timeout=300)
     assert neither.returncode == 2 and "Pass exactly one of --run and --model" in neither.stderr
+
+
+def test_keras_files_with_code_are_refused_by_safe_mode(tmp_path):
+    z = keras.Input((4,), name="z")
+    out = keras.layers.Lambda(lambda t: t * 2.0)(keras.layers.Dense(2)(z))
+    path = tmp_path / "lambda.keras"
+    keras.Model(z, out).save(path)
+    with pytest.raises(ValueError, match="safe_mode"):
+        export_generator(path, tmp_path / "x")
+    assert not (tmp_path / "x").exists()

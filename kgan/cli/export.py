@@ -12,6 +12,8 @@ from pathlib import Path
 
 from absl import app, flags, logging
 
+from kgan.cli._flags import one_line_parser
+
 FLAGS = flags.FLAGS
 
 flags.DEFINE_string("run", None, "A run folder written by kgan-train (uses its generator.keras).")
@@ -69,7 +71,7 @@ def main(argv: list[str]) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    app.run(main)
+    app.run(main, flags_parser=one_line_parser("kgan-export"))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import sys
 
 from absl import app, flags
 
+from kgan.cli._flags import one_line_parser
+
 FLAGS = flags.FLAGS
 
 flags.DEFINE_string("dataset", "digits", "ring8, grid25, digits, or a TFDS name (mnist, ...).")
@@ -113,7 +115,7 @@ def main(argv: list[str]) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    app.run(main)
+    app.run(main, flags_parser=one_line_parser("kgan-train"))
 
 
 if __name__ == "__main__":
