@@ -69,9 +69,17 @@ class TrainConfig:
         latent_dim: size of z.
         lr: learning rate of both Adam optimizers.
         beta_1: Adam's beta_1 (0.5 as in DCGAN).
+        beta_2: Adam's beta_2.
         seed: seeds the weights, the noise, and the data order.
         width: DCGAN width (channels of the last generator feature map).
         label_smoothing: one-sided label smoothing (logistic losses).
+        gradient_penalty: WGAN-GP weight (0: off).
+        r1_gamma: R1 penalty gamma (0: off).
+        r1_interval: lazy R1 every this many D steps.
+        spectral_norm: spectral normalization in the discriminator.
+        augment: a DiffAugment policy such as "color,translation,cutout" (None: off).
+        conditional: train a conditional GAN on the dataset's labels.
+        preset: the `kgan.presets` name these settings came from (informative).
         ema_half_life: generator EMA half-life in images (None: off).
         grid_size: samples in each epoch's PNG grid.
         steps_per_epoch: cap on generator steps per epoch (None: whole data).
@@ -98,9 +106,17 @@ class TrainConfig:
     latent_dim: int = 64
     lr: float = 2e-4
     beta_1: float = 0.5
+    beta_2: float = 0.999
     seed: int = 0
     width: int = 64
     label_smoothing: float = 0.0
+    gradient_penalty: float = 0.0
+    r1_gamma: float = 0.0
+    r1_interval: int = 1
+    spectral_norm: bool = False
+    augment: str | None = None
+    conditional: bool = False
+    preset: str | None = None
     ema_half_life: float | None = None
     grid_size: int = 64
     steps_per_epoch: int | None = None
@@ -133,8 +149,18 @@ class TrainConfig:
         losses_lib.get(self.loss)
         if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be a finite number > 0; got lr={self.lr!r}.")
-        if not 0.0 <= self.beta_1 < 1.0:
-            raise ValueError(f"beta_1 must be in [0, 1); got beta_1={self.beta_1!r}.")
+        for name in ("beta_1", "beta_2"):
+            value = getattr(self, name)
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"{name} must be in [0, 1); got {name}={value!r}.")
+        for name in ("gradient_penalty", "r1_gamma", "label_smoothing"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0; got {name}={value!r}.")
+        if self.augment is not None:
+            from kgan.augment import DiffAugment
+
+            DiffAugment(self.augment)
         if self.batch_size % self.d_steps:
             raise ValueError(
                 f"batch_size={self.batch_size} must be divisible by d_steps={self.d_steps}."
@@ -156,6 +182,20 @@ class TrainConfig:
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    @classmethod
+    def from_preset(cls, preset: str | None, **overrides: Any) -> TrainConfig:
+        """A config from a `kgan.presets` recipe, with `overrides` taking precedence.
+
+        Example:
+            >>> TrainConfig.from_preset("sngan_hinge", epochs=5).loss
+            'hinge'
+        """
+        from kgan import presets
+
+        settings = presets.get(preset) if preset else {}
+        settings.update(overrides)
+        return cls(preset=preset, **settings)
+
 
 class Diverged(RuntimeError):
     """Training produced NaN or Inf; the last good checkpoint is intact."""
@@ -175,18 +215,22 @@ class Interrupted(RuntimeError):
         self.step = step
 
 
-def build_gan(config: TrainConfig, sample_shape: tuple[int, ...]) -> GAN:
+def build_gan(
+    config: TrainConfig, sample_shape: tuple[int, ...], num_classes: int | None = None
+) -> GAN:
     """Builds and compiles the GAN that `config` describes for samples of `sample_shape`."""
     keras.utils.set_random_seed(config.seed)
     arch = config.arch
     if arch == "auto":
         arch = "dcgan" if len(sample_shape) == 3 else "mlp"
+    common = {"num_classes": num_classes, "spectral_norm": config.spectral_norm}
     if arch == "dcgan":
         generator, discriminator = networks.dcgan(
-            config.latent_dim, sample_shape, width=config.width
+            config.latent_dim, sample_shape, width=config.width, **common
         )
     else:
-        generator, discriminator = networks.mlp(config.latent_dim, sample_shape)
+        generator, discriminator = networks.mlp(config.latent_dim, sample_shape, **common)
+    extra = {"augment": config.augment} if config.augment else {}
     gan = GAN(
         generator,
         discriminator,
@@ -194,11 +238,16 @@ def build_gan(config: TrainConfig, sample_shape: tuple[int, ...]) -> GAN:
         loss=config.loss,
         seed=config.seed,
         label_smoothing=config.label_smoothing,
+        gradient_penalty=config.gradient_penalty,
+        r1_gamma=config.r1_gamma,
+        r1_interval=config.r1_interval,
         ema_half_life=config.ema_half_life,
+        **extra,
     )
+    adam = {"learning_rate": config.lr, "beta_1": config.beta_1, "beta_2": config.beta_2}
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(config.lr, beta_1=config.beta_1),
-        g_optimizer=keras.optimizers.Adam(config.lr, beta_1=config.beta_1),
+        d_optimizer=keras.optimizers.Adam(**adam),
+        g_optimizer=keras.optimizers.Adam(**adam),
         jit_compile=config.jit_compile,
     )
     return gan
@@ -427,10 +476,13 @@ def train_and_evaluate(
                 + "). Use another output folder, or resume=False (--noresume) to start over."
             )
 
-    x, _ = data_lib.load_arrays(
+    x, labels = data_lib.load_arrays(
         config.dataset, split="train", data_dir=config.data_dir, download=config.download,
-        seed=config.seed,
+        seed=config.seed, with_labels=config.conditional,
     )  # fmt: skip
+    num_classes = int(labels.max()) + 1 if labels is not None else None
+    if num_classes is not None and num_classes < 2:
+        raise ValueError(f"A conditional GAN needs at least 2 classes; {config.dataset!r} has 1.")
     sample_shape = tuple(data_lib._to_float_samples(x[:1]).shape[1:])
     full_epoch = len(x) // config.batch_size
     if full_epoch < 1:
@@ -451,12 +503,13 @@ def train_and_evaluate(
         resolved.update(
             sample_shape=list(sample_shape),
             num_examples=int(len(x)),
+            num_classes=num_classes,
             steps_per_epoch_resolved=steps_per_epoch,
             kgan_version=__version__,
             keras_version=keras.__version__,
         )
         write_json(resolved, workdir / "config.json")
-        gan = build_gan(config, sample_shape)
+        gan = build_gan(config, sample_shape, num_classes)
         step = 0
     else:
         gan = _load_checkpoint(latest)
@@ -490,13 +543,29 @@ def train_and_evaluate(
             epoch, offset = divmod(step, steps_per_epoch)
             if offset:  # finish the epoch a kill interrupted
                 history = _fit(
-                    gan, x, config, step, run_callbacks, epoch, epoch + 1, steps_per_epoch - offset
+                    gan,
+                    x,
+                    labels,
+                    config,
+                    step,
+                    run_callbacks,
+                    epoch,
+                    epoch + 1,
+                    steps_per_epoch - offset,
                 )
                 step = state.step
             if not state.divergence and state.signum is None and step < total_steps:
                 epoch = step // steps_per_epoch
                 history = _fit(
-                    gan, x, config, step, run_callbacks, epoch, config.epochs, steps_per_epoch
+                    gan,
+                    x,
+                    labels,
+                    config,
+                    step,
+                    run_callbacks,
+                    epoch,
+                    config.epochs,
+                    steps_per_epoch,
                 )
                 step = state.step
 
@@ -549,9 +618,9 @@ def train_and_evaluate(
     }
 
 
-def _fit(gan, x, config, step, callbacks, initial_epoch, epochs, steps_per_epoch):
+def _fit(gan, x, labels, config, step, callbacks, initial_epoch, epochs, steps_per_epoch):
     dataset = data_lib.resumable_batches(
-        x, batch_size=config.batch_size, seed=config.seed, start_step=step
+        x, labels, batch_size=config.batch_size, seed=config.seed, start_step=step
     )
     result = gan.fit(
         dataset,

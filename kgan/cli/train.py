@@ -14,6 +14,7 @@ from kgan.cli._flags import one_line_parser
 
 FLAGS = flags.FLAGS
 
+flags.DEFINE_string("preset", None, "A kgan.presets recipe; flags given explicitly override it.")
 flags.DEFINE_string("dataset", "digits", "ring8, grid25, digits, or a TFDS name (mnist, ...).")
 flags.DEFINE_enum("arch", "auto", ["auto", "mlp", "dcgan"], "Network pair; auto: mlp for 2-D data.")
 flags.DEFINE_string("loss", "non_saturating", "A kgan.losses name (minimax, non_saturating, ...).")
@@ -23,8 +24,15 @@ flags.DEFINE_integer("batch_size", 64, "Samples per batch.", lower_bound=1)
 flags.DEFINE_integer("latent_dim", 64, "Size of the latent vector z.", lower_bound=1)
 flags.DEFINE_float("lr", 2e-4, "Adam learning rate of both networks.", lower_bound=0.0)
 flags.DEFINE_float("beta_1", 0.5, "Adam beta_1.", lower_bound=0.0, upper_bound=0.999)
+flags.DEFINE_float("beta_2", 0.999, "Adam beta_2.", lower_bound=0.0, upper_bound=0.9999)
 flags.DEFINE_integer("width", 64, "DCGAN width.", lower_bound=1)
 flags.DEFINE_float("label_smoothing", 0.0, "One-sided label smoothing.", lower_bound=0.0)
+flags.DEFINE_float("gradient_penalty", 0.0, "WGAN-GP weight (0: off).", lower_bound=0.0)
+flags.DEFINE_float("r1_gamma", 0.0, "R1 penalty gamma (0: off).", lower_bound=0.0)
+flags.DEFINE_integer("r1_interval", 1, "Lazy R1: every N discriminator steps.", lower_bound=1)
+flags.DEFINE_bool("spectral_norm", False, "Spectral normalization in the discriminator.")
+flags.DEFINE_string("augment", None, "DiffAugment policy, e.g. color,translation,cutout.")
+flags.DEFINE_bool("conditional", False, "Train a conditional GAN on the dataset's labels.")
 flags.DEFINE_float("ema_half_life", None, "Generator EMA half-life in images (off if unset).")
 flags.DEFINE_integer("steps_per_epoch", None, "Cap on steps per epoch.", lower_bound=1)
 flags.DEFINE_integer("grid_size", 64, "Samples in each epoch's PNG grid.", lower_bound=1)
@@ -43,35 +51,23 @@ flags.DEFINE_enum(
     "On NaN/Inf: stop, or roll back to the last checkpoint with a lower learning rate.",
 )  # fmt: skip
 
+# Flags that are not TrainConfig fields.
+_NOT_CONFIG = {"preset", "out", "dry_run", "resume"}
+
 
 def _config():
+    """TrainConfig from the preset, with every flag given on the command line on top."""
+    import dataclasses
+
     from kgan.training import TrainConfig
 
-    jit = {"auto": "auto", "true": True, "false": False}[FLAGS.jit_compile]
-    return TrainConfig(
-        dataset=FLAGS.dataset,
-        arch=FLAGS.arch,
-        loss=FLAGS.loss,
-        d_steps=FLAGS.d_steps,
-        epochs=FLAGS.epochs,
-        batch_size=FLAGS.batch_size,
-        latent_dim=FLAGS.latent_dim,
-        lr=FLAGS.lr,
-        beta_1=FLAGS.beta_1,
-        seed=FLAGS.seed,
-        width=FLAGS.width,
-        label_smoothing=FLAGS.label_smoothing,
-        ema_half_life=FLAGS.ema_half_life,
-        grid_size=FLAGS.grid_size,
-        steps_per_epoch=FLAGS.steps_per_epoch,
-        jit_compile=jit,
-        checkpoint_every=FLAGS.checkpoint_every,
-        keep_checkpoints=FLAGS.keep_checkpoints,
-        deterministic=FLAGS.deterministic,
-        on_divergence=FLAGS.on_divergence,
-        data_dir=FLAGS.data_dir,
-        download=FLAGS.download,
-    )
+    names = {f.name for f in dataclasses.fields(TrainConfig)} - _NOT_CONFIG
+    overrides = {name: FLAGS[name].value for name in names if name in FLAGS and FLAGS[name].present}
+    if "jit_compile" in overrides:
+        overrides["jit_compile"] = {"auto": "auto", "true": True, "false": False}[
+            overrides["jit_compile"]
+        ]
+    return TrainConfig.from_preset(FLAGS.preset, **overrides)
 
 
 def main(argv: list[str]) -> int:
@@ -84,16 +80,21 @@ def main(argv: list[str]) -> int:
     try:
         config.validate()
         if FLAGS.dry_run:
-            x, _ = data_lib.load_arrays(
-                config.dataset, data_dir=config.data_dir, download=config.download, seed=config.seed
-            )
-            dataset = data_lib.from_arrays(x, batch_size=config.batch_size, seed=config.seed)
-            gan = build_gan(config, tuple(dataset.element_spec.shape[1:]))
+            x, labels = data_lib.load_arrays(
+                config.dataset, data_dir=config.data_dir, download=config.download,
+                seed=config.seed, with_labels=config.conditional,
+            )  # fmt: skip
+            dataset = data_lib.from_arrays(x, labels, batch_size=config.batch_size)
+            num_classes = None if labels is None else int(labels.max()) + 1
+            sample_shape = tuple(dataset.element_spec[0].shape[1:] if labels is not None
+                                 else dataset.element_spec.shape[1:])  # fmt: skip
+            gan = build_gan(config, sample_shape, num_classes)
             print(
                 f"dry run: {len(x)} examples of shape {tuple(x.shape[1:])}, "
                 f"generator {gan.generator.count_params():,} parameters, "
                 f"discriminator {gan.discriminator.count_params():,} parameters; nothing written."
             )
+            print(f"config: {config}")
             return 0
         result = train_and_evaluate(config, FLAGS.out, resume=FLAGS.resume)
     except ValueError as err:
