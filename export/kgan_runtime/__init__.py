@@ -11,8 +11,9 @@ Example:
 
 from __future__ import annotations
 
+from ._validation import DEFAULT_MAX_BYTES
 from .errors import InferenceError, InvalidInputError, KganRuntimeError, ModelLoadError
-from .generator import CONTRACT_KEY, FORMAT, FORMAT_VERSION, OnnxGenerator
+from .generator import CONTRACT_KEY, FORMAT, FORMAT_VERSION, MAX_THREADS, OnnxGenerator
 from .images import make_grid, save_grid, to_uint8
 from .latents import default_labels, sample_latents
 
@@ -20,11 +21,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CONTRACT_KEY",
+    "DEFAULT_MAX_BYTES",
     "FORMAT",
     "FORMAT_VERSION",
     "InferenceError",
     "InvalidInputError",
     "KganRuntimeError",
+    "MAX_THREADS",
     "ModelLoadError",
     "OnnxGenerator",
     "__version__",

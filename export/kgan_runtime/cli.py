@@ -214,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gen = OnnxGenerator(args.model, threads=args.threads)
         labels = None
         if args.labels is not None:
-            labels = np.resize(np.asarray(args.labels, dtype=np.int64), args.n)
+            gen._check_budget(args.n)  # Before np.resize allocates n labels.
+            labels = np.resize(np.asarray(args.labels, dtype=np.int32), args.n)
         samples = gen.sample(args.n, seed=args.seed, labels=labels, batch_size=args.batch_size)
         _write(gen, samples, out, args.nrow, args.scale)
     except (InvalidInputError, ModelLoadError) as err:

@@ -6,6 +6,7 @@ import copy
 import json
 import math
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,11 +15,18 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
-from ._validation import check_int, is_int, one_line
+from ._validation import (
+    DEFAULT_MAX_BYTES,
+    check_budget,
+    check_int,
+    check_max_bytes,
+    is_int,
+    one_line,
+)
 from .errors import InferenceError, InvalidInputError, ModelLoadError
-from .latents import default_labels, sample_latents
+from .latents import MAX_NUM_CLASSES, default_labels, sample_latents
 
-__all__ = ["CONTRACT_KEY", "FORMAT", "FORMAT_VERSION", "OnnxGenerator"]
+__all__ = ["CONTRACT_KEY", "FORMAT", "FORMAT_VERSION", "MAX_THREADS", "OnnxGenerator"]
 
 CONTRACT_KEY = "kgan.contract"
 """Key of the ONNX ``metadata_props`` entry that holds the contract JSON."""
@@ -42,6 +50,9 @@ _REQUIRED_KEYS = (
 _ORT_TYPES = {"float32": "tensor(float)", "int32": "tensor(int32)", "uint8": "tensor(uint8)"}
 _OUTPUT_DTYPES = ("float32", "uint8")
 _LAYOUT_RANKS = {"NHWC": 4, "NF": 2}
+MAX_THREADS = 256
+"""Largest accepted ``threads``: more intra-op threads than cores only slow onnxruntime
+down, and very large counts make it crawl or abort while creating its thread pool."""
 _LATENT_INPUT = "z"
 _LABEL_INPUT = "labels"
 _OUTPUT = "samples"
@@ -66,8 +77,14 @@ class _Contract:
     output: _TensorSpec
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _is_finite_number(value: Any) -> bool:
+    """True for a finite int or float (not bool); False for ints too large for a float."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # An int beyond the float range, e.g. 10**400.
+        return False
 
 
 class _ContractParser:
@@ -89,7 +106,8 @@ class _ContractParser:
             )
         try:
             raw = json.loads(raw_text)
-        except (json.JSONDecodeError, RecursionError) as err:
+        # ValueError covers JSONDecodeError and integers longer than Python's digit limit.
+        except (ValueError, RecursionError) as err:
             raise self.fail(f"{CONTRACT_KEY!r} is not valid JSON ({err}).") from err
         if not isinstance(raw, dict):
             raise self.fail(f"expected a JSON object; got {type(raw).__name__}.")
@@ -111,8 +129,13 @@ class _ContractParser:
         if not is_int(latent_dim) or latent_dim < 1:
             raise self.fail(f"latent_dim must be an integer >= 1; got {latent_dim!r}.")
         num_classes = raw["num_classes"]
-        if num_classes is not None and (not is_int(num_classes) or num_classes < 2):
-            raise self.fail(f"num_classes must be null or an integer >= 2; got {num_classes!r}.")
+        if num_classes is not None and (
+            not is_int(num_classes) or not 2 <= num_classes <= MAX_NUM_CLASSES
+        ):
+            raise self.fail(
+                f"num_classes must be null or an integer in [2, {MAX_NUM_CLASSES}] "
+                f"(labels are int32); got {num_classes!r}."
+            )
         layout = raw["layout"]
         if not isinstance(layout, str) or layout not in _LAYOUT_RANKS:
             raise self.fail(f"layout must be one of {sorted(_LAYOUT_RANKS)}; got {layout!r}.")
@@ -169,7 +192,7 @@ class _ContractParser:
         if not (
             isinstance(value_range, list)
             and len(value_range) == 2
-            and all(_is_number(v) and math.isfinite(v) for v in value_range)
+            and all(_is_finite_number(v) for v in value_range)
             and value_range[0] < value_range[1]
         ):
             raise self.fail(
@@ -212,29 +235,58 @@ class _ContractParser:
 
     def check_graph(self, contract: _Contract, session: ort.InferenceSession) -> None:
         """Raise if the contract lies about the graph's names, dtypes, ranks or sizes."""
-        self._check_args("input", session.get_inputs(), contract.inputs)
-        self._check_args("output", session.get_outputs(), {_OUTPUT: contract.output})
+        try:
+            # onnxruntime decodes names, types and dimension names lazily; a corrupted file
+            # can hold bytes that are not UTF-8 there (UnicodeDecodeError).
+            inputs = [(a.name, a.type, list(a.shape or [])) for a in session.get_inputs()]
+            outputs = [(a.name, a.type, list(a.shape or [])) for a in session.get_outputs()]
+        except Exception as err:
+            raise ModelLoadError(
+                f"{self.where}: cannot read the ONNX graph's inputs and outputs "
+                f"(corrupted file?): {one_line(err)}"
+            ) from err
+        self._check_args("input", inputs, contract.inputs, strict=True)
+        self._check_args("output", outputs, {_OUTPUT: contract.output}, strict=False)
 
-    def _check_args(self, kind: str, args: Sequence[Any], declared: dict[str, _TensorSpec]) -> None:
-        actual = {arg.name: arg for arg in args}
-        if sorted(actual) != sorted(declared):
+    def _check_args(
+        self,
+        kind: str,
+        args: Sequence[tuple[str, str, list[Any]]],
+        declared: dict[str, _TensorSpec],
+        *,
+        strict: bool,
+    ) -> None:
+        """Compare the graph's inputs or outputs with the contract.
+
+        With ``strict`` (inputs), the graph must also state the rank and every size the
+        contract fixes (``latent_dim``): a symbolic size there would let a contract that
+        lies about ``latent_dim`` run silently, as broadcasting can make the graph accept
+        latents of the wrong size. Outputs may be symbolic; their shape is then checked on
+        every run.
+        """
+        actual = {name: (arg_type, shape) for name, arg_type, shape in args}
+        if len(actual) != len(args) or sorted(actual) != sorted(declared):
             raise ModelLoadError(
                 f"{self.where}: the kgan contract declares {kind}s {sorted(declared)} but the "
-                f"ONNX graph has {kind}s {sorted(actual)}."
+                f"ONNX graph has {kind}s {sorted(name for name, _, _ in args)}."
             )
         for name, spec in declared.items():
-            arg = actual[name]
+            arg_type, graph_shape = actual[name]
             where = f"{self.where}: {kind} {name!r}"
             expected_type = _ORT_TYPES[spec.dtype]
-            if arg.type != expected_type:
+            if arg_type != expected_type:
                 raise ModelLoadError(
                     f"{where}: the kgan contract says dtype {spec.dtype} ({expected_type}) "
-                    f"but the ONNX graph has {arg.type}."
+                    f"but the ONNX graph has {arg_type}."
                 )
-            graph_shape = list(arg.shape or [])
             if not graph_shape:
                 # onnxruntime reports an unknown rank as [] (our tensors are never scalars);
                 # the output shape is then checked on every run instead.
+                if strict:
+                    raise ModelLoadError(
+                        f"{where}: the kgan contract says shape {_json_shape(spec.shape)} "
+                        f"but the ONNX graph does not state the rank of this input."
+                    )
                 continue
             if len(graph_shape) != len(spec.shape):
                 raise ModelLoadError(
@@ -246,7 +298,13 @@ class _ContractParser:
                 zip(spec.shape, graph_shape, strict=True)
             ):
                 if not is_int(graph_dim):
-                    continue  # Symbolic or unknown: cannot disagree.
+                    if strict and declared_dim is not None:
+                        raise ModelLoadError(
+                            f"{where}: the kgan contract says shape {_json_shape(spec.shape)} "
+                            f"but the ONNX graph has shape {_graph_shape(graph_shape)}: axis "
+                            f"{axis} must have the fixed size {declared_dim}, not a symbolic one."
+                        )
+                    continue  # Symbolic or unknown: checked when running.
                 if declared_dim is None or graph_dim != declared_dim:
                     raise ModelLoadError(
                         f"{where}: the kgan contract says shape {_json_shape(spec.shape)} but "
@@ -261,6 +319,10 @@ def _json_shape(shape: Sequence[Any]) -> str:
 
 def _graph_shape(shape: Sequence[Any]) -> str:
     return "[" + ", ".join("?" if dim is None else str(dim) for dim in shape) + "]"
+
+
+def _provider_name(entry: Any) -> str:
+    return entry[0] if isinstance(entry, tuple) else entry
 
 
 def _check_providers(providers: Sequence[Any] | None) -> list[Any]:
@@ -307,14 +369,19 @@ class OnnxGenerator:
             tuples, in priority order. Default ``["CPUExecutionProvider"]``.
             Unavailable providers are skipped by onnxruntime (with a warning);
             at least one must be available.
-        threads: Threads for onnxruntime's intra-op pool (``intra_op_num_threads``);
-            ``None`` lets onnxruntime decide.
+        threads: Threads for onnxruntime's intra-op pool (``intra_op_num_threads``),
+            1 to ``MAX_THREADS`` (256); ``None`` lets onnxruntime decide.
+        max_bytes: Memory budget of one :meth:`sample` or :meth:`__call__`: a call
+            whose latents, labels and output together would take more than this many
+            bytes is refused with :class:`InvalidInputError` before anything is
+            allocated. Default 4 GiB; ``None`` disables the limit.
 
     Raises:
-        ModelLoadError: If the file is missing, unreadable, truncated or not ONNX,
-            has no kgan contract, or the contract is invalid or does not match
-            the graph.
-        InvalidInputError: If ``providers`` or ``threads`` is invalid.
+        ModelLoadError: If the file is missing, unreadable, not a regular file,
+            truncated or not ONNX, has no kgan contract, or the contract is invalid
+            or does not match the graph.
+        InvalidInputError: If ``path``, ``providers``, ``threads`` or ``max_bytes``
+            is invalid.
 
     Example:
         >>> gen = OnnxGenerator("generator.onnx")  # doctest: +SKIP
@@ -329,6 +396,7 @@ class OnnxGenerator:
         *,
         providers: Sequence[Any] | None = None,
         threads: int | None = None,
+        max_bytes: int | None = DEFAULT_MAX_BYTES,
     ) -> None:
         try:
             self._path = Path(os.fspath(path))
@@ -338,17 +406,30 @@ class OnnxGenerator:
             ) from err
         provider_list = _check_providers(providers)
         if threads is not None:
-            threads = check_int(threads, "threads")
+            threads = check_int(threads, "threads", maximum=MAX_THREADS)
+        self._max_bytes = check_max_bytes(max_bytes)
 
         where = str(self._path)
         self._check_file()
         options = ort.SessionOptions()
+        # ENABLE_ALL includes the NCHWc layout transformer: ~2x faster convolutions on CPU
+        # than ENABLE_EXTENDED (scripts/bench_inference.py).
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle intra-op threads sleep instead of spinning: batches of 256 run up to ~1.5x
+        # faster on a busy machine (spinning workers take the cores from the thread doing
+        # the work) and within ~3% on a quiet one; batch 1 costs ~0.03 ms more on a quiet
+        # machine (scripts/bench_inference.py compares both).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 4  # Fatal only: failures are raised as exceptions instead.
         if threads is not None:
             options.intra_op_num_threads = threads
+        # onnxruntime retries a failed load with its fallback providers, printing to stdout;
+        # for a CPU-only list that retry is the same load again, so it is turned off.
+        cpu_only = all(_provider_name(p) == "CPUExecutionProvider" for p in provider_list)
         try:
-            self._session = ort.InferenceSession(where, options, providers=provider_list)
+            self._session = ort.InferenceSession(
+                where, options, providers=provider_list, enable_fallback=0 if cpu_only else 1
+            )
         except Exception as err:  # onnxruntime raises plain Exception subclasses.
             raise ModelLoadError(
                 f"{where}: onnxruntime cannot load this file (not ONNX, truncated or "
@@ -363,20 +444,37 @@ class OnnxGenerator:
         self._contract = parser.parse(metadata)
         parser.check_graph(self._contract, self._session)
         self._output_dtype = np.dtype(self._contract.output.dtype)
+        # Bytes one sample costs in a call: float32 latents, int32 labels and the output.
+        self._bytes_per_sample = (
+            4 * self.latent_dim
+            + (0 if self.num_classes is None else 4)
+            + math.prod(self.output_shape[1:]) * self._output_dtype.itemsize
+        )
 
     def _check_file(self) -> None:
         path = self._path
-        if not path.exists():
-            raise ModelLoadError(f"model file not found: {path}")
-        if path.is_dir():
+        try:
+            info = path.stat()  # Follows symlinks, like onnxruntime's open().
+        except (OSError, ValueError) as err:  # ValueError: embedded NUL byte.
+            if isinstance(err, FileNotFoundError):
+                raise ModelLoadError(f"model file not found: {path}") from err
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+            raise ModelLoadError(f"cannot read model file {path}: {one_line(reason)}") from err
+        if stat.S_ISDIR(info.st_mode):
             raise ModelLoadError(f"{path} is a directory; expected an ONNX model file.")
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO or a device (/dev/zero, /dev/stdin...) could block or never end.
+            raise ModelLoadError(
+                f"{path} is not a regular file (a pipe, socket or device); "
+                f"expected an ONNX model file."
+            )
+        if info.st_size == 0:
+            raise ModelLoadError(f"{path} is empty (0 bytes); expected an ONNX model file.")
         try:
             with path.open("rb") as f:
-                first = f.read(1)
+                f.read(1)
         except OSError as err:
             raise ModelLoadError(f"cannot read model file {path}: {err.strerror or err}") from err
-        if not first:
-            raise ModelLoadError(f"{path} is empty (0 bytes); expected an ONNX model file.")
 
     # -- Properties --------------------------------------------------------------------------
 
@@ -421,6 +519,11 @@ class OnnxGenerator:
         return self._contract.value_range
 
     @property
+    def max_bytes(self) -> int | None:
+        """Memory budget of one call in bytes (``None``: unlimited); see the class doc."""
+        return self._max_bytes
+
+    @property
     def input_names(self) -> tuple[str, ...]:
         """ONNX input names: ``("z",)``, or ``("z", "labels")`` if conditional."""
         return tuple(self._contract.inputs)
@@ -461,8 +564,10 @@ class OnnxGenerator:
             Array of shape ``(n, *output_shape[1:])`` with dtype ``output_dtype``.
 
         Raises:
-            InvalidInputError: For invalid ``n``, ``seed``, ``labels`` or ``batch_size``.
-            InferenceError: If onnxruntime fails or returns an unexpected shape/dtype.
+            InvalidInputError: For invalid ``n``, ``seed``, ``labels`` or ``batch_size``,
+                or if ``n`` samples would exceed ``max_bytes``.
+            InferenceError: If onnxruntime fails or returns an unexpected shape/dtype
+                or NaN/Inf values.
 
         Example:
             >>> gen = OnnxGenerator("generator.onnx")  # doctest: +SKIP
@@ -471,8 +576,11 @@ class OnnxGenerator:
         """
         n = check_int(n, "n")
         batch_size = check_int(batch_size, "batch_size")
+        if seed is not None:
+            seed = check_int(seed, "seed", minimum=0)
+        self._check_budget(n)
         label_array = self._prepare_labels(labels, n)
-        z = sample_latents(n, self.latent_dim, seed)
+        z = sample_latents(n, self.latent_dim, seed, max_bytes=None)
         return self._generate(z, label_array, batch_size)
 
     def __call__(self, z: Any, labels: Any = None, *, batch_size: int | None = None) -> np.ndarray:
@@ -490,8 +598,10 @@ class OnnxGenerator:
             Array of shape ``(batch, *output_shape[1:])`` with dtype ``output_dtype``.
 
         Raises:
-            InvalidInputError: For invalid ``z``, ``labels`` or ``batch_size``.
-            InferenceError: If onnxruntime fails or returns an unexpected shape/dtype.
+            InvalidInputError: For invalid ``z``, ``labels`` or ``batch_size``, or if
+                the call would exceed ``max_bytes``.
+            InferenceError: If onnxruntime fails or returns an unexpected shape/dtype
+                or NaN/Inf values.
 
         Example:
             >>> gen = OnnxGenerator("generator.onnx")  # doctest: +SKIP
@@ -505,11 +615,14 @@ class OnnxGenerator:
         label_array = self._prepare_labels(labels, z32.shape[0])
         return self._generate(z32, label_array, batch_size or z32.shape[0])
 
+    def _check_budget(self, n: int) -> None:
+        check_budget(n * self._bytes_per_sample, self._max_bytes, f"generating {n} samples")
+
     def _prepare_z(self, z: Any) -> np.ndarray:
         d = self.latent_dim
         try:
             arr = np.asarray(z)
-        except (TypeError, ValueError) as err:
+        except Exception as err:  # Any failure of the caller's object to convert.
             raise InvalidInputError(
                 f"z must be an array of shape (batch, {d}); cannot convert it: {one_line(err)}"
             ) from err
@@ -522,6 +635,8 @@ class OnnxGenerator:
             raise InvalidInputError(
                 f"z must have shape (batch, {d}) with batch >= 1; got {arr.shape}."
             )
+        # Before the float32 copy: a broadcast view can be huge without owning memory.
+        self._check_budget(arr.shape[0])
         with np.errstate(over="ignore", invalid="ignore"):
             z32 = np.ascontiguousarray(arr, dtype=np.float32)
         finite = np.isfinite(z32)
@@ -544,10 +659,10 @@ class OnnxGenerator:
                 )
             return None
         if labels is None:
-            return default_labels(n, k)
+            return default_labels(n, k, max_bytes=None)
         try:
             arr = np.asarray(labels)
-        except (TypeError, ValueError) as err:
+        except Exception as err:  # Any failure of the caller's object to convert.
             raise InvalidInputError(
                 f"labels must be integers of shape ({n},); cannot convert them: {one_line(err)}"
             ) from err
@@ -604,4 +719,11 @@ class OnnxGenerator:
                 f"{self._path}: the model returned dtype {result.dtype}; the kgan contract "
                 f"promises {self._output_dtype}."
             )
+        if result.dtype.kind == "f":
+            finite = np.isfinite(result)
+            if not finite.all():
+                raise InferenceError(
+                    f"{self._path}: the model returned {int(finite.size - finite.sum())} "
+                    f"NaN/Inf value(s) in a batch of {batch} (corrupted weights?)."
+                )
         return result

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from ._fileio import atomic_write
-from ._validation import check_int
+from ._validation import DEFAULT_MAX_BYTES, check_budget, check_int, check_max_bytes
 from .errors import InvalidInputError
 
 __all__ = ["make_grid", "save_grid", "to_uint8"]
@@ -86,6 +86,7 @@ def make_grid(
     padding: int = 1,
     *,
     value_range: Sequence[float] = (-1.0, 1.0),
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> np.ndarray:
     """Tile a batch of images into one uint8 image.
 
@@ -102,13 +103,15 @@ def make_grid(
         nrow: Images per grid row; default ``ceil(sqrt(N))`` (a square-ish grid).
         padding: Pixels between images and around the border (>= 0).
         value_range: Range of non-uint8 input, see :func:`to_uint8`.
+        max_bytes: Refuse (before allocating) a grid larger than this many bytes, e.g.
+            from an absurd ``padding``; default 4 GiB, ``None`` for no limit.
 
     Returns:
         A uint8 array of shape ``(grid_height, grid_width, C)``.
 
     Raises:
-        InvalidInputError: For a wrong shape, an empty batch, bad ``nrow``/``padding``
-            or values :func:`to_uint8` rejects.
+        InvalidInputError: For a wrong shape, an empty batch, bad ``nrow``/``padding``,
+            a grid over ``max_bytes`` or values :func:`to_uint8` rejects.
 
     Example:
         >>> make_grid(np.zeros((64, 28, 28, 1), np.uint8), nrow=8, padding=2).shape
@@ -126,11 +129,11 @@ def make_grid(
     ncol = math.isqrt(n - 1) + 1 if nrow is None else check_int(nrow, "nrow")
     ncol = min(ncol, n)
     padding = check_int(padding, "padding", minimum=0)
-    arr = to_uint8(arr, value_range)
     nrows = -(-n // ncol)
-    grid = np.zeros(
-        (nrows * (h + padding) + padding, ncol * (w + padding) + padding, c), dtype=np.uint8
-    )
+    shape = (nrows * (h + padding) + padding, ncol * (w + padding) + padding, c)
+    check_budget(math.prod(shape), check_max_bytes(max_bytes), f"a {shape} grid")
+    arr = to_uint8(arr, value_range)
+    grid = np.zeros(shape, dtype=np.uint8)
     for i in range(n):
         row, col = divmod(i, ncol)
         y = padding + row * (h + padding)
@@ -147,6 +150,7 @@ def save_grid(
     value_range: Sequence[float] = (-1.0, 1.0),
     padding: int = 1,
     scale: int = 1,
+    max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> Path:
     """Save a batch of images as one PNG grid, atomically.
 
@@ -165,12 +169,15 @@ def save_grid(
         padding: Black pixels between images and around the border.
         scale: Integer nearest-neighbour upscaling of the whole grid, for tiny
             images such as 8x8 digits.
+        max_bytes: Refuse (before allocating) a grid, after scaling, larger than
+            this many bytes; default 4 GiB, ``None`` for no limit.
 
     Returns:
         The path written, as a :class:`pathlib.Path`.
 
     Raises:
-        InvalidInputError: For images :func:`make_grid` rejects or ``C`` not in {1, 3}.
+        InvalidInputError: For images :func:`make_grid` rejects, ``C`` not in {1, 3}, a
+            bad ``scale`` or a grid over ``max_bytes``.
         OSError: If the file cannot be written.
 
     Example:
@@ -189,7 +196,9 @@ def save_grid(
         )
     if not isinstance(scale, (int, np.integer)) or isinstance(scale, bool) or scale < 1:
         raise InvalidInputError(f"scale must be a positive integer; got scale={scale!r}.")
-    grid = make_grid(arr, nrow=nrow, padding=padding, value_range=value_range)
+    max_bytes = check_max_bytes(max_bytes)
+    grid = make_grid(arr, nrow=nrow, padding=padding, value_range=value_range, max_bytes=max_bytes)
+    check_budget(grid.size * int(scale) ** 2, max_bytes, f"a grid scaled {int(scale)}x")
     if scale > 1:
         grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
     picture = Image.fromarray(grid[..., 0] if channels == 1 else grid)
