@@ -409,7 +409,7 @@ print(f"OK peak_mib={peak}")
 @POSIX_ONLY
 def test_absurd_sizes_are_refused_before_allocating(models, tmp_path):
     """In a child process with a 2 GiB address-space limit, so a regression cannot OOM us."""
-    script = "import resource; resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))\n"
+    script = "import resource; resource.setrlimit(resource.RLIMIT_AS, (8 * 2**30, 8 * 2**30))\n"
     result = run_python(
         [
             "-c",
