@@ -7,9 +7,13 @@ module never imports TensorFlow.
 
 Metrics:
     * Fréchet distance / FID (Heusel et al., 2017), with `FeatureStats` to
-      accumulate the mean and covariance of many feature vectors in batches.
+      accumulate the mean and covariance of many feature vectors in batches;
+      on a classifier's features, the "Fréchet classifier distance" (`fcd`).
     * Kernel Inception Distance (Binkowski et al., 2018).
-    * Inception Score (Salimans et al., 2016).
+    * Inception Score (Salimans et al., 2016); with any classifier's
+      probabilities, the "classifier score" (registered as both).
+    * Class coverage: classes reached and the KL divergence between the
+      predicted-class histogram and the data's.
     * Improved precision and recall (Kynkäänniemi et al., 2019).
     * Density and coverage (Naeem et al., 2020).
     * Mode coverage on the 2-D mixtures "ring8" and "grid25" (Srivastava et al.,
@@ -43,6 +47,7 @@ __all__ = [
     "METRICS",
     "MODES",
     "FeatureStats",
+    "class_coverage",
     "density_coverage",
     "frechet_distance",
     "frechet_distance_from_activations",
@@ -662,6 +667,71 @@ def inception_score(probs: ArrayLike, *, splits: int = 10) -> tuple[float, float
         kl = special.rel_entr(part, marginal).sum(axis=1)
         scores[k] = np.exp(kl.mean())
     return float(scores.mean()), float(scores.std())
+
+
+register_metric("fcd")(frechet_distance_from_activations)
+"""`fcd`: the Fréchet distance on a classifier's features ("Fréchet classifier distance")."""
+register_metric("classifier_score")(inception_score)
+"""`classifier_score`: the Inception Score computed with another classifier's probabilities."""
+
+
+@register_metric("class_coverage")
+def class_coverage(
+    probs: ArrayLike, reference: ArrayLike | None = None, *, min_count: int = 1
+) -> dict[str, float | int]:
+    """Classes reached by the samples, and KL(predicted-class histogram || reference).
+
+    Each sample is assigned its most probable class (argmax of `probs`). A
+    class is reached when at least `min_count` samples are assigned to it.
+    With p the normalized histogram of assigned classes and q the normalized
+    `reference` histogram (e.g. the data's class frequencies; uniform when
+    None):
+
+        KL(p || q) = sum_i p_i log(p_i / q_i),  0 log 0 = 0
+
+    which is 0 when the samples spread over the classes like the data, and
+    inf when a sample is assigned to a class that q gives probability 0.
+
+    Args:
+        probs: class probabilities (or scores), shape (n, K).
+        reference: K non-negative class counts or frequencies (normalized
+            here); None for the uniform distribution.
+        min_count: samples a class needs to count as reached.
+
+    Returns:
+        {"classes": classes reached (int), "num_classes": K (int), "kl": float}.
+
+    Raises:
+        ValueError: on a wrong shape, non-finite values, a reference of the
+            wrong length, negative or all-zero, or a bad `min_count`.
+
+    Example:
+        >>> class_coverage(np.eye(4)[[0, 0, 1, 1]])
+        {'classes': 2, 'num_classes': 4, 'kl': 0.6931471805599453}
+    """
+    p = _as_matrix(probs, "probs")
+    min_count = _check_int(min_count, "min_count", 1)
+    k = p.shape[1]
+    counts = np.bincount(p.argmax(axis=1), minlength=k).astype(np.float64)
+    if reference is None:
+        q = np.full(k, 1.0 / k)
+    else:
+        q = np.asarray(reference, dtype=np.float64)
+        if q.shape != (k,):
+            raise ValueError(
+                f"reference must hold one count or frequency per class, shape ({k},); "
+                f"got shape {q.shape}."
+            )
+        _check_finite(q, "reference")
+        if q.min() < 0 or q.sum() <= 0:
+            raise ValueError(
+                f"reference must be non-negative with a positive sum; got {q.tolist()}."
+            )
+        q = q / q.sum()
+    hist = counts / counts.sum()
+    with np.errstate(divide="ignore"):
+        kl = float(special.rel_entr(hist, q).sum())
+    return {"classes": int(np.count_nonzero(counts >= min_count)), "num_classes": k, "kl": kl}
 
 
 # ---------------------------------------------------------------------------

@@ -739,3 +739,60 @@ def test_register_metric_adds_and_guards_names():
         METRICS.pop("_test_metric", None)
     with pytest.raises(ValueError, match="non-empty string"):
         register_metric("")
+
+
+# ---------------------------------------------------------------------------
+# Class coverage and the classifier-based registry names
+# ---------------------------------------------------------------------------
+
+CLASS_COVERAGE_TABLE = [
+    # (argmax classes of the samples, K, reference, classes reached, KL(p || q))
+    ([0, 1, 2, 3], 4, None, 4, 0.0),
+    ([0, 0, 0, 0], 4, None, 1, math.log(4)),
+    ([0, 0, 1, 1], 4, None, 2, math.log(2)),
+    ([0, 0, 0, 1], 2, [3, 1], 2, 0.0),
+    ([0, 1], 2, [3, 1], 2, 0.5 * math.log(0.5 / 0.75) + 0.5 * math.log(0.5 / 0.25)),
+    ([1, 1], 2, [1, 0], 1, math.inf),
+]
+
+
+@pytest.mark.parametrize("assigned, k, reference, classes, kl", CLASS_COVERAGE_TABLE)
+def test_class_coverage_table(assigned, k, reference, classes, kl):
+    # Soft probabilities whose argmax is `assigned`.
+    probs = np.full((len(assigned), k), 0.1 / max(k - 1, 1))
+    probs[np.arange(len(assigned)), assigned] = 0.9
+    result = metrics.class_coverage(probs, reference)
+    assert result["classes"] == classes and result["num_classes"] == k
+    assert result["kl"] == pytest.approx(kl)
+
+
+def test_class_coverage_matches_scipy_entropy_and_min_count(rng):
+    probs = rng.dirichlet(np.ones(5), size=200)
+    reference = rng.integers(1, 50, size=5)
+    hist = np.bincount(probs.argmax(axis=1), minlength=5)
+    expected = stats.entropy(hist / hist.sum(), reference / reference.sum())
+    assert metrics.class_coverage(probs, reference)["kl"] == pytest.approx(expected)
+    counts = np.eye(3)[[0, 0, 0, 1, 2, 2]]
+    assert metrics.class_coverage(counts, min_count=2)["classes"] == 2
+
+
+@pytest.mark.parametrize(
+    "probs, reference, kwargs, match",
+    [
+        (np.eye(3), [1.0, 1.0], {}, r"shape \(3,\)"),
+        (np.eye(3), [1.0, -1.0, 1.0], {}, "non-negative with a positive sum"),
+        (np.eye(3), [0.0, 0.0, 0.0], {}, "non-negative with a positive sum"),
+        (np.eye(3), [np.nan, 1.0, 1.0], {}, "non-finite"),
+        (np.ones(3), None, {}, "2-D array"),
+        (np.eye(3), None, {"min_count": 0}, "min_count must be >= 1"),
+    ],
+)
+def test_class_coverage_rejects_bad_inputs(probs, reference, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        metrics.class_coverage(probs, reference, **kwargs)
+
+
+def test_classifier_metric_names_are_registered():
+    assert get_metric("fcd") is frechet_distance_from_activations
+    assert get_metric("classifier_score") is inception_score
+    assert get_metric("class_coverage") is metrics.class_coverage

@@ -1,0 +1,598 @@
+"""The quality benchmark: kgan on the 2-D mode-collapse mixtures and a DCGAN on MNIST.
+
+Run from a checkout (the full run takes hours on 2 CPU cores; see --help for
+the knobs that make it smaller):
+
+    python scripts/bench_quality.py                       # ring8 + grid25 (10 seeds) + MNIST
+    python scripts/bench_quality.py --only ring8 --seeds 2 --epochs 10   # a quick look
+
+For `ring8` and `grid25` it trains one GAN per seed with a preset of
+`QUALITY_PRESETS`, draws 2,500 samples, scores them with
+`kgan.metrics.mode_coverage` (VEEGAN/PacGAN protocol: a sample is high quality
+within 3 standard deviations of its nearest mode; a mode is captured when a
+high-quality sample is nearest to it; KL between the mode histogram and
+uniform) and prints the mean and standard error over seeds next to the
+published tables. For MNIST it trains the DCGAN, then reports the digit
+classifier's class coverage, classifier score and Fréchet classifier distance
+against held-out real images, and the Gaussian Parzen-window estimate next to
+Goodfellow et al.'s 225 +- 2.
+
+Results go to `--out` (default runs/bench_quality): `results.json`, one JSONL
+line per trained model, and `quality_2d.png` (samples of seed 0 over the real
+points).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+PUBLISHED_2D = [
+    # (method, ring modes, ring % HQ, grid modes, grid % HQ, source)
+    ("GAN (VEEGAN paper)", 1.0, 99.3, 3.3, 0.5, "Srivastava et al., 2017, Table 1"),
+    ("VEEGAN", 8.0, 52.9, 24.6, 40.0, "Srivastava et al., 2017, Table 1"),
+    ("GAN (PacGAN paper)", 6.3, 98.2, 17.3, 94.8, "Lin et al., 2018, Table 2"),
+    ("PacGAN4", 7.8, 95.9, 24.8, 93.6, "Lin et al., 2018, Table 2"),
+]
+PAPER_PARZEN_MNIST = (225.0, 2.0)  # Goodfellow et al., 2014, Table 1
+TARGETS = {"ring8": (8, 97.0), "grid25": (25, 95.0)}
+NUM_EVAL_SAMPLES = 2500
+
+# `gan_baseline` is close to the architecture of Lin et al. (2018) for the 2-D
+# sets: generator 4 x 400 ReLU (without their batch norm), discriminator 3 x 200
+# maxout units (5 pieces). kgan's presets use smaller networks (4-6x faster on
+# CPU), a 2-D latent, lr 1e-3 with a cosine decay to 0, and a generator EMA.
+QUALITY_PRESETS: dict[str, dict[str, Any]] = {
+    # The paper's plain GAN as kgan runs it: the baseline.
+    "gan_baseline": dict(
+        latent_dim=2,
+        generator_units=(400, 400, 400, 400),
+        discriminator_units=(200, 200, 200),
+        maxout_pieces=5,
+        dropout=0.0,
+        num_packed=1,
+        data_scale=1.0,
+        loss="non_saturating",
+        d_steps=1,
+        lr=1e-4,
+        beta_1=0.5,
+        lr_decay=False,
+        ema_half_life=None,
+        batch_size=100,
+        num_examples=100_000,
+        epochs=20,
+    ),
+    # ring8 with PacGAN2 packing: better mode balance (KL), lower worst-seed HQ.
+    "ring8_pack2": dict(
+        latent_dim=2,
+        generator_units=(128, 128),
+        discriminator_units=(128, 128),
+        maxout_pieces=5,
+        dropout=0.0,
+        num_packed=2,
+        data_scale=1.0,
+        loss="non_saturating",
+        d_steps=1,
+        lr=1e-3,
+        beta_1=0.5,
+        lr_decay=True,
+        ema_half_life=20_000.0,
+        batch_size=200,
+        num_examples=100_000,
+        epochs=60,
+    ),
+    # kgan's recommended settings for ring8 (no packing).
+    "ring8": dict(
+        latent_dim=2,
+        generator_units=(128, 128),
+        discriminator_units=(128, 128),
+        maxout_pieces=5,
+        dropout=0.0,
+        num_packed=1,
+        data_scale=1.0,
+        loss="non_saturating",
+        d_steps=1,
+        lr=1e-3,
+        beta_1=0.5,
+        lr_decay=True,
+        ema_half_life=20_000.0,
+        batch_size=200,
+        num_examples=100_000,
+        epochs=90,
+    ),
+    # kgan's recommended settings for grid25: data scaled to +-1, PacGAN2 packing.
+    "grid25": dict(
+        latent_dim=2,
+        generator_units=(128, 128),
+        discriminator_units=(128, 128),
+        maxout_pieces=5,
+        dropout=0.0,
+        num_packed=2,
+        data_scale=4.0,
+        loss="non_saturating",
+        d_steps=1,
+        lr=1e-3,
+        beta_1=0.5,
+        lr_decay=True,
+        ema_half_life=20_000.0,
+        batch_size=200,
+        num_examples=100_000,
+        epochs=100,
+    ),
+    # grid25 without packing: drops 1-5 modes in most seeds.
+    "grid25_nopack": dict(
+        latent_dim=2,
+        generator_units=(128, 128),
+        discriminator_units=(128, 128),
+        maxout_pieces=5,
+        dropout=0.0,
+        num_packed=1,
+        data_scale=4.0,
+        loss="non_saturating",
+        d_steps=1,
+        lr=1e-3,
+        beta_1=0.5,
+        lr_decay=True,
+        ema_half_life=20_000.0,
+        batch_size=200,
+        num_examples=100_000,
+        epochs=60,
+    ),
+}
+"""Named training settings for the 2-D mixtures (the lead moves the winners into kgan).
+
+Keys: network sizes (`latent_dim`, `generator_units`, `discriminator_units`,
+`maxout_pieces`, `dropout`), `num_packed` (PacGAN packing, 1 = off),
+`data_scale` (the networks see data / data_scale; see `scale_networks`), the GAN's
+`loss` and `d_steps`, Adam's `lr`/`beta_1` for both networks, `lr_decay`
+(cosine decay to 0 over the run), `ema_half_life` (images), `batch_size`,
+`num_examples` drawn from the mixture, `epochs`.
+"""
+
+MNIST_PRESET: dict[str, Any] = dict(
+    latent_dim=64,
+    width=64,
+    loss="non_saturating",
+    lr=2e-4,
+    beta_1=0.5,
+    batch_size=64,
+    epochs=100,
+    ema_half_life=10_000.0,
+)
+
+
+def _log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# 2-D mixtures
+# ---------------------------------------------------------------------------
+
+
+def scale_networks(generator, discriminator, scale: float):
+    """Lets both networks work on data divided by `scale` (e.g. grid25's +-4 -> +-1).
+
+    The generator's output is multiplied by `scale` and the discriminator's
+    input divided by it (two `keras.layers.Rescaling` layers), so the GAN
+    still generates and judges samples in data space.
+    """
+    import keras
+
+    layers = keras.layers
+    g_out = layers.Rescaling(scale, name="to_data_scale")(generator.output)
+    scaled_g = keras.Model(generator.input, g_out, name=generator.name)
+    x = keras.Input(discriminator.input_shape[1:], name="samples")
+    logits = discriminator(layers.Rescaling(1.0 / scale, name="from_data_scale")(x))
+    return scaled_g, keras.Model(x, logits, name=discriminator.name)
+
+
+def build_2d_gan(preset: dict[str, Any], seed: int):
+    """The compiled `kgan.GAN` that a 2-D preset describes."""
+    import keras
+
+    import kgan
+    from kgan import networks, packing
+
+    keras.utils.set_random_seed(seed)
+    kwargs = dict(
+        generator_units=tuple(preset["generator_units"]),
+        discriminator_units=tuple(preset["discriminator_units"]),
+        maxout_pieces=preset["maxout_pieces"],
+        dropout=preset["dropout"],
+    )
+    if preset["num_packed"] > 1:
+        generator, discriminator = packing.packed_mlp(
+            preset["latent_dim"], (2,), preset["num_packed"], **kwargs
+        )
+    else:
+        generator, discriminator = networks.mlp(preset["latent_dim"], (2,), **kwargs)
+    if preset["data_scale"] != 1.0:
+        generator, discriminator = scale_networks(generator, discriminator, preset["data_scale"])
+    gan = kgan.GAN(
+        generator,
+        discriminator,
+        loss=preset["loss"],
+        d_steps=preset["d_steps"],
+        seed=seed,
+        ema_half_life=preset["ema_half_life"],
+    )
+    steps = preset["epochs"] * (preset["num_examples"] // preset["batch_size"])
+
+    def learning_rate(base: float):
+        if not preset["lr_decay"]:
+            return base
+        return keras.optimizers.schedules.CosineDecay(base, steps, alpha=0.0)
+
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(learning_rate(preset["lr"]), beta_1=preset["beta_1"]),
+        g_optimizer=keras.optimizers.Adam(learning_rate(preset["lr"]), beta_1=preset["beta_1"]),
+        jit_compile=True,
+        steps_per_execution=20,
+    )
+    return gan
+
+
+def train_2d(dataset: str, preset: dict[str, Any], seed: int) -> tuple[Any, float]:
+    """Trains one GAN on `dataset` with `preset`; returns it and the wall time."""
+    from kgan import data
+
+    x, _ = data.mixture_arrays(dataset, "train", num_examples=preset["num_examples"], seed=seed)
+    ds = data.from_arrays(x, batch_size=preset["batch_size"], seed=seed)
+    gan = build_2d_gan(preset, seed)
+    start = time.perf_counter()
+    gan.fit(ds, epochs=preset["epochs"], verbose=0)
+    return gan, time.perf_counter() - start
+
+
+def mean_se(values: list[float]) -> tuple[float, float]:
+    """Mean and standard error (std with ddof=1 over sqrt(n); 0 for one value)."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.size < 2:
+        return float(arr.mean()), 0.0
+    return float(arr.mean()), float(arr.std(ddof=1) / math.sqrt(arr.size))
+
+
+def run_2d(dataset: str, preset_name: str, seeds: list[int], args, out: Path) -> dict[str, Any]:
+    from kgan import metrics
+
+    preset = dict(QUALITY_PRESETS[preset_name])
+    if args.epochs is not None:
+        preset["epochs"] = args.epochs
+    runs = []
+    samples_seed0 = None
+    for seed in seeds:
+        gan, seconds = train_2d(dataset, preset, seed)
+        samples = gan.generate(NUM_EVAL_SAMPLES, seed=10_000 + seed)
+        result = metrics.mode_coverage(samples, dataset)
+        result.update(seed=seed, seconds=round(seconds, 1))
+        runs.append(result)
+        if samples_seed0 is None:
+            samples_seed0 = samples
+        _log(
+            f"  {dataset} {preset_name} seed {seed}: modes {result['modes']}/"
+            f"{result['num_modes']}  HQ {result['high_quality']:.1f}%  KL {result['kl']:.4f}"
+            f"  ({seconds:.0f} s)"
+        )
+        with open(out / "runs.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps({"dataset": dataset, "preset": preset_name, **result}) + "\n")
+    modes = mean_se([r["modes"] for r in runs])
+    hq = mean_se([r["high_quality"] for r in runs])
+    kl = mean_se([r["kl"] for r in runs])
+    target_modes, target_hq = TARGETS[dataset]
+    met = all(r["modes"] == target_modes and r["high_quality"] >= target_hq for r in runs)
+    return {
+        "dataset": dataset,
+        "preset": preset_name,
+        "settings": preset,
+        "seeds": seeds,
+        "modes": modes,
+        "high_quality": hq,
+        "kl": kl,
+        "min_modes": min(r["modes"] for r in runs),
+        "min_high_quality": min(r["high_quality"] for r in runs),
+        "target_met_every_seed": met,
+        "runs": runs,
+        "samples_seed0": samples_seed0,
+    }
+
+
+def print_2d_table(results: list[dict[str, Any]]) -> None:
+    by = {(r["dataset"], r["preset"]): r for r in results}
+    presets = list(dict.fromkeys(r["preset"] for r in results))
+    _log("\n| method | ring8 modes / % HQ / KL | grid25 modes / % HQ / KL |")
+    _log("|---|---|---|")
+    for method, rm, rhq, gm, ghq, _ in PUBLISHED_2D:
+        _log(f"| {method} (published) | {rm:g} / {rhq:g} / - | {gm:g} / {ghq:g} / - |")
+
+    def cell(r: dict[str, Any] | None) -> str:
+        if r is None:
+            return "-"
+        (m, mse), (h, hse), (k, kse) = r["modes"], r["high_quality"], r["kl"]
+        return f"{m:.2f} ± {mse:.2f} / {h:.1f} ± {hse:.1f} / {k:.3f} ± {kse:.3f}"
+
+    for preset in presets:
+        n = max(len(r["seeds"]) for r in results if r["preset"] == preset)
+        label = f"kgan `{preset}` ({n} seeds)"
+        _log(
+            f"| {label} | {cell(by.get(('ring8', preset)))} | {cell(by.get(('grid25', preset)))} |"
+        )
+    _log("")
+    for r in results:
+        target_modes, target_hq = TARGETS[r["dataset"]]
+        verdict = "MET" if r["target_met_every_seed"] else "MISSED"
+        _log(
+            f"{r['dataset']} `{r['preset']}`: target {target_modes} modes and >= {target_hq}% HQ "
+            f"in every seed: {verdict} (worst seed: {r['min_modes']} modes, "
+            f"{r['min_high_quality']:.1f}% HQ)"
+        )
+
+
+def save_picture(results: list[dict[str, Any]], path: Path) -> Path | None:
+    """Scatter plots of seed 0's samples over the real points, side by side."""
+    from PIL import Image, ImageDraw
+
+    from kgan import data, images
+
+    panels = []
+    for r in results:
+        real, _ = data.mixture_arrays(r["dataset"], "test", num_examples=2000)
+        tmp = path.with_name(f".{r['dataset']}_{r['preset']}.png")
+        images.save_scatter(r["samples_seed0"], tmp, real=real, size=400)
+        with Image.open(tmp) as im:
+            panel = im.convert("RGB").copy()
+        tmp.unlink()
+        run0 = r["runs"][0]
+        ImageDraw.Draw(panel).text(
+            (8, 8),
+            f"{r['dataset']} `{r['preset']}` seed {run0['seed']}: {run0['modes']}/"
+            f"{run0['num_modes']} modes, {run0['high_quality']:.1f}% HQ",
+            fill=(0, 0, 0),
+        )
+        panels.append(panel)
+    if not panels:
+        return None
+    canvas = Image.new("RGB", (sum(p.width for p in panels), panels[0].height), "white")
+    x = 0
+    for p in panels:
+        canvas.paste(p, (x, 0))
+        x += p.width
+    path.parent.mkdir(parents=True, exist_ok=True)
+    canvas.save(path)
+    return path
+
+
+# ---------------------------------------------------------------------------
+# MNIST
+# ---------------------------------------------------------------------------
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Reads a (gzipped) IDX file of uint8 images (magic 2051) or labels (magic 2049)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    magic = int.from_bytes(raw[:4], "big")
+    if magic == 2051:
+        n, rows, cols = (int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(3))
+        return np.frombuffer(raw, np.uint8, offset=16).reshape(n, rows, cols, 1)
+    if magic == 2049:
+        n = int.from_bytes(raw[4:8], "big")
+        return np.frombuffer(raw, np.uint8, offset=8)[:n].astype(np.int32)
+    raise ValueError(f"{path} is not an IDX file of images or labels (magic {magic}).")
+
+
+def load_mnist(mnist_dir: Path) -> dict[str, np.ndarray]:
+    """MNIST splits: from the 10,000 t10k images in `mnist_dir`, else from TFDS.
+
+    With only the t10k set at hand: the GAN and the classifier train on the
+    first 7,000 images, Parzen's sigma is chosen on the next 1,000, and the
+    last 2,000 are the held-out test images.
+    """
+    images_path = mnist_dir / "t10k-images-idx3-ubyte.gz"
+    labels_path = mnist_dir / "t10k-labels-idx1-ubyte.gz"
+    if images_path.exists() and labels_path.exists():
+        x, y = read_idx(images_path), read_idx(labels_path)
+        return {
+            "source": f"{mnist_dir} (t10k only: train 7,000 / validation 1,000 / test 2,000)",
+            "train_x": x[:7000],
+            "train_y": y[:7000],
+            "val_x": x[7000:8000],
+            "test_x": x[8000:],
+            "test_y": y[8000:],
+        }
+    from kgan import data
+
+    x, y = data.load_arrays("mnist", split="train", with_labels=True)
+    xt, yt = data.load_arrays("mnist", split="test", with_labels=True)
+    return {
+        "source": "tfds mnist (train 50,000 / validation 10,000 / test 10,000)",
+        "train_x": x[:50_000],
+        "train_y": y[:50_000],
+        "val_x": x[50_000:],
+        "test_x": xt,
+        "test_y": yt,
+    }
+
+
+def run_mnist(args, out: Path) -> dict[str, Any]:
+    import keras
+
+    import kgan
+    from kgan import classifier, data, features, metrics, networks
+
+    split = load_mnist(Path(args.mnist_dir))
+    preset = dict(MNIST_PRESET)
+    if args.mnist_epochs is not None:
+        preset["epochs"] = args.mnist_epochs
+    _log(f"MNIST from {split['source']}")
+
+    start = time.perf_counter()
+    clf = classifier.train_classifier(split["train_x"], split["train_y"], epochs=10, seed=0)
+    accuracy = classifier.evaluate_accuracy(clf, split["test_x"], split["test_y"])
+    _log(f"  classifier: {accuracy:.2%} test accuracy ({time.perf_counter() - start:.0f} s)")
+
+    keras.utils.set_random_seed(0)
+    g, d = networks.dcgan(preset["latent_dim"], (28, 28, 1), width=preset["width"])
+    gan = kgan.GAN(g, d, loss=preset["loss"], seed=0, ema_half_life=preset["ema_half_life"])
+    gan.compile(
+        keras.optimizers.Adam(preset["lr"], beta_1=preset["beta_1"]),
+        keras.optimizers.Adam(preset["lr"], beta_1=preset["beta_1"]),
+    )
+    ds = data.from_arrays(split["train_x"], batch_size=preset["batch_size"], seed=0)
+    start = time.perf_counter()
+    gan.fit(ds, epochs=preset["epochs"], verbose=2 if args.verbose else 0)
+    seconds = time.perf_counter() - start
+    _log(f"  DCGAN: {preset['epochs']} epochs in {seconds:.0f} s")
+
+    num = 10_000
+    generated = classifier.classifier_metrics(
+        clf, features.sampler(gan, seed=1), split["test_x"], split["test_y"], num_samples=num
+    )
+    reference = classifier.classifier_metrics(
+        clf, split["train_x"][:2000], split["test_x"], split["test_y"]
+    )
+    samples = gan.generate(num, seed=2)
+    parzen = metrics.parzen_log_likelihood(
+        (samples + 1.0) / 2.0,
+        split["test_x"].astype(np.float32) / 255.0,
+        split["val_x"].astype(np.float32) / 255.0,
+    )
+    from kgan import images
+
+    images.save_grid(samples[:100], out / "mnist_samples.png", nrow=10, scale=2)
+    return {
+        "source": split["source"],
+        "settings": preset,
+        "train_seconds": round(seconds, 1),
+        "classifier_test_accuracy": accuracy,
+        "generated": generated,
+        "real_train_vs_test": reference,
+        "parzen": parzen,
+        "num_samples": num,
+    }
+
+
+def print_mnist(result: dict[str, Any]) -> None:
+    gen, ref, parzen = result["generated"], result["real_train_vs_test"], result["parzen"]
+    _log("\n| MNIST (DCGAN) | classes reached | class KL | classifier score | FCD |")
+    _log("|---|---|---|---|---|")
+    for name, r in (("kgan DCGAN, 10,000 samples", gen), ("real train images (2,000)", ref)):
+        cov, score = r["class_coverage"], r["classifier_score"]
+        _log(
+            f"| {name} | {cov['classes']}/{cov['num_classes']} | {cov['kl']:.4f} | "
+            f"{score['mean']:.2f} ± {score['std']:.2f} | {r['fcd']:.2f} |"
+        )
+    paper_mean, paper_se = PAPER_PARZEN_MNIST
+    _log(
+        f"\nParzen log-likelihood (nats): kgan DCGAN {parzen['mean']:.0f} ± "
+        f"{parzen['std_err']:.0f} (sigma {parzen['sigma']:.3f}); "
+        f"Goodfellow et al. (2014) GAN {paper_mean:.0f} ± {paper_se:.0f}."
+    )
+    _log(
+        "Protocol differences: the paper fits the Parzen window to 10,000 samples, picks sigma "
+        "on a validation split of the 60,000 training images and tests on the 10,000 test "
+        f"images; here: {result['source']}; 10,000 samples; pixels in [0, 1] as in the paper; "
+        "sigma from the same log-spaced grid (0.1 to 1). The estimate is known to be unreliable "
+        "in 784 dimensions (Theis et al., 2016); it is reported only for comparison."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items() if k != "samples_seed0"}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--only",
+        default="ring8,grid25,mnist",
+        help="comma-separated subset of ring8, grid25, mnist",
+    )
+    parser.add_argument("--seeds", type=int, default=10, help="seeds per 2-D preset (0..N-1)")
+    parser.add_argument("--first_seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=None, help="override the 2-D epochs")
+    parser.add_argument(
+        "--presets",
+        default=None,
+        help="comma-separated QUALITY_PRESETS to run on each 2-D set (default: the set's own "
+        "preset); e.g. gan_baseline,ring8",
+    )
+    parser.add_argument(
+        "--mnist_dir",
+        default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"),
+    )
+    parser.add_argument("--mnist_epochs", type=int, default=None)
+    parser.add_argument("--out", default="runs/bench_quality")
+    parser.add_argument("--picture", default=None, help="PNG of seed 0's samples (default OUT/)")
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args(argv)
+
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = sorted(set(only) - {"ring8", "grid25", "mnist"})
+    if unknown:
+        parser.error(
+            f"Unknown --only {unknown}. Expected a subset of ['grid25', 'mnist', 'ring8']."
+        )
+    presets = None
+    if args.presets:
+        presets = [p.strip() for p in args.presets.split(",") if p.strip()]
+        bad = sorted(set(presets) - set(QUALITY_PRESETS))
+        if bad:
+            parser.error(f"Unknown --presets {bad}. Expected some of {sorted(QUALITY_PRESETS)}.")
+    if args.seeds < 1:
+        parser.error(f"--seeds must be >= 1; got {args.seeds}.")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "runs.jsonl").unlink(missing_ok=True)  # one line per model of this invocation
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+
+    report: dict[str, Any] = {"argv": sys.argv[1:] if argv is None else argv}
+    results_2d = []
+    for dataset in (d for d in ("ring8", "grid25") if d in only):
+        for preset in presets or [dataset]:
+            _log(f"{dataset}: preset `{preset}`, seeds {seeds[0]}..{seeds[-1]}")
+            results_2d.append(run_2d(dataset, preset, seeds, args, out))
+    if results_2d:
+        print_2d_table(results_2d)
+        picture = save_picture(
+            results_2d, Path(args.picture) if args.picture else out / "quality_2d.png"
+        )
+        _log(f"picture: {picture}")
+        report["2d"] = results_2d
+    if "mnist" in only:
+        report["mnist"] = run_mnist(args, out)
+        print_mnist(report["mnist"])
+    (out / "results.json").write_text(json.dumps(_jsonable(report), indent=2) + "\n")
+    _log(f"results: {out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
