@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -198,8 +199,31 @@ def _onnx_source(generator: keras.Model, optimize: bool) -> tuple[keras.Model, s
         return generator, "plain"
 
 
+@contextlib.contextmanager
+def _restoring_graph_links(model: keras.Model):
+    """Undoes the node links that building a model from `model`'s layers appends.
+
+    `subpixel_generator` calls the live layers on new symbolic inputs; each
+    call appends to `_inbound_nodes`/`_outbound_nodes`, which would keep every
+    export's temporary model alive (a leak found by scripts/soak.py).
+    """
+    layers = list(model._flatten_layers(include_self=False))
+    sizes = [(len(layer._inbound_nodes), len(layer._outbound_nodes)) for layer in layers]
+    try:
+        yield
+    finally:
+        for layer, (n_in, n_out) in zip(layers, sizes):
+            del layer._inbound_nodes[n_in:]
+            del layer._outbound_nodes[n_out:]
+
+
 def _write_onnx(generator, contract, path: Path, *, optimize: bool = True) -> str:
     """Writes the ONNX file; returns which graph was converted ("optimized" or "plain")."""
+    with _restoring_graph_links(generator):
+        return _write_onnx_from(generator, contract, path, optimize)
+
+
+def _write_onnx_from(generator, contract, path: Path, optimize: bool) -> str:
     import onnx
     import tf2onnx
 

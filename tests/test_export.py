@@ -252,3 +252,16 @@ def test_keras_files_with_code_are_refused_by_safe_mode(tmp_path):
     with pytest.raises(ValueError, match="safe_mode"):
         export_generator(path, tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+def test_repeated_exports_leave_no_graph_links_behind(tmp_path):
+    gan = _gan()
+    layers = list(gan.generator._flatten_layers(include_self=False))
+
+    def links():
+        return sum(len(x._inbound_nodes) + len(x._outbound_nodes) for x in layers)
+
+    before = links()
+    for _ in range(2):
+        export_generator(gan, tmp_path / "e", formats=("onnx",), verify=False, overwrite=True)
+    assert links() == before
