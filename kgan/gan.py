@@ -11,26 +11,18 @@ from keras import ops
 
 from kgan import _random, penalties
 from kgan import losses as losses_lib
+from kgan.distribute import num_replicas, replica_slice
 from kgan.latents import default_labels, sample_latents
 
 _TRACKED = ("d_loss", "g_loss", "d_real", "d_fake")
 
 
-def _num_replicas() -> int:
-    return tf.distribute.get_strategy().num_replicas_in_sync
-
-
-def _replica_slice(global_tensor, local_size: int):
-    """This replica's rows of a tensor drawn identically on every replica.
-
-    Drawing the *global* batch of latents on every replica and keeping one
-    slice makes N replicas see exactly the latents one device would see.
-    """
-    replicas = _num_replicas()
-    if replicas == 1:
-        return global_tensor
-    replica_id = tf.distribute.get_replica_context().replica_id_in_sync_group
-    return global_tensor[replica_id * local_size : (replica_id + 1) * local_size]
+def _is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
+    """True under a `MultiWorkerMirroredStrategy` that spans several workers."""
+    return (
+        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        and strategy.extended._in_multi_worker_mode()
+    )
 
 
 @keras.saving.register_keras_serializable(package="kgan")
@@ -47,7 +39,15 @@ class GAN(keras.Model):
     Losses are scaled by the number of replicas, so under `tf.distribute` the
     summed gradients are those of the global batch; the latents of a step are
     drawn for the global batch and sliced per replica, so N replicas see what
-    one device would.
+    one device would. Build and compile the GAN inside `strategy.scope()` and
+    give `fit` the global batch (see `kgan.distribute`). Batch normalization
+    computes its statistics per replica, so only networks without it match
+    one device exactly; and Keras layers that draw noise (dropout) draw it
+    from mirrored seeds, so every replica repeats the same noise on its own
+    slice of the batch (turn dropout off to compare with one device).
+
+    Under a `mixed_float16` or `mixed_bfloat16` policy the losses and the
+    metrics are computed in float32 from the discriminator's logits.
 
     Args:
         generator: a `keras.Model` mapping `z` (and int labels, when
@@ -148,7 +148,6 @@ class GAN(keras.Model):
         self.ema_half_life = None if ema_half_life is None else float(ema_half_life)
         self.ema_rampup = None if ema_rampup is None else float(ema_rampup)
         self.reuse_fake = bool(reuse_fake)
-
         self.seed_generator = keras.random.SeedGenerator(seed, name="train_seed")
         self.eval_seed_generator = keras.random.SeedGenerator(
             None if seed is None else seed + 1, name="eval_seed"
@@ -212,12 +211,16 @@ class GAN(keras.Model):
             d_optimizer: the discriminator's optimizer (instance or name).
             g_optimizer: the generator's optimizer (instance or name).
             jit_compile: XLA for the training step; "auto" lets Keras choose
-                (on for GPUs, off on CPU and under tf.distribute).
-            steps_per_execution: batches run per `tf.function` call.
+                (on for GPUs, off on CPU and under tf.distribute). On CPU,
+                `True` gives the same numbers as the plain step, but slower.
+            steps_per_execution: batches run per `tf.function` call (fewer
+                trips through Python; metrics and callbacks see every
+                `steps_per_execution`-th batch).
             run_eagerly: for debugging.
 
         Under a `mixed_float16` policy both optimizers are wrapped in
-        `keras.optimizers.LossScaleOptimizer`.
+        `keras.optimizers.LossScaleOptimizer` (dynamic loss scaling);
+        `mixed_bfloat16` needs none.
         """
         d_optimizer = keras.optimizers.get(d_optimizer)
         g_optimizer = keras.optimizers.get(g_optimizer)
@@ -258,6 +261,91 @@ class GAN(keras.Model):
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
+
+    # ------------------------------------------------------ tf.distribute glue
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Skips Keras's symbolic build: both networks and optimizers are already built.
+
+        Under a strategy Keras would pull a batch and `strategy.reduce` it,
+        which fails for a `PerReplica` batch under MultiWorkerMirroredStrategy.
+        """
+        if self.built and all(layer.built for layer in self._flatten_layers()):
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
+    def make_train_function(self, force: bool = False):
+        if self.train_function is not None and not force:
+            return self.train_function
+        if not self._needs_own_step_loop():
+            return super().make_train_function(force=force)
+        self.train_function = self._distributed_function(self.train_step)
+        return self.train_function
+
+    def make_test_function(self, force: bool = False):
+        if self.test_function is not None and not force:
+            return self.test_function
+        if not self._needs_own_step_loop():
+            return super().make_test_function(force=force)
+        self.test_function = self._distributed_function(self.test_step)
+        return self.test_function
+
+    def _needs_own_step_loop(self) -> bool:
+        strategy = self.distribute_strategy
+        if self.run_eagerly:
+            return False
+        if _is_multi_worker(strategy):
+            return True
+        mirrored = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
+        return isinstance(strategy, mirrored) and self.steps_per_execution > 1
+
+    def _distributed_function(self, step_function):
+        """The step function of `fit`/`evaluate` where Keras 3.15's own one fails.
+
+        Under MultiWorkerMirroredStrategy Keras reduces the scalar logs with
+        `strategy.reduce("MEAN", v, axis=0)` ("Invalid reduction dimension
+        0"); and under both mirrored strategies, with `steps_per_execution >
+        1`, its `tf.while_loop` runs the step inside a `tf.cond`, where the
+        cross-replica ops lose their inputs ("You must feed a value for
+        placeholder tensor"). This one reduces the logs with `axis=None` in a
+        single all-reduce, and runs the step in the loop body itself, outside
+        any `tf.cond`. It keeps Keras's protocol: called with the distributed
+        iterator, it runs up to `steps_per_execution` steps and raises
+        `OutOfRangeError` when the data is exhausted.
+        """
+        strategy = self.distribute_strategy
+        steps = int(self.steps_per_execution)
+
+        def one_step(data):
+            logs = strategy.run(step_function, args=(data,))
+            names = sorted(logs)
+            stacked = strategy.run(lambda d: tf.stack([d[n] for n in names]), args=(logs,))
+            values = strategy.reduce("MEAN", stacked, axis=None)
+            return {name: values[i] for i, name in enumerate(names)}
+
+        if self.jit_compile:
+            one_step = tf.function(one_step, jit_compile=True)
+
+        @tf.function(reduce_retracing=True)
+        def multi_step_on_iterator(iterator):
+            logs = one_step(iterator.get_next())
+            if steps == 1:
+                return logs
+
+            def more(i, logs, optional):
+                return tf.logical_and(i < steps, optional.has_value())
+
+            def body(i, logs, optional):
+                logs = one_step(optional.get_value())
+                optional = tf.cond(i + 1 < steps, iterator.get_next_as_optional, lambda: optional)
+                return i + 1, logs, optional
+
+            _, logs, _ = tf.while_loop(
+                more, body, [tf.constant(1), logs, iterator.get_next_as_optional()]
+            )
+            return logs
+
+        return multi_step_on_iterator
 
     @property
     def inference_generator(self) -> keras.Model:
@@ -398,9 +486,9 @@ class GAN(keras.Model):
         return samples if labels is None else [samples, labels]
 
     def _draw_latents(self, local_size: int, seed_generator) -> Any:
-        global_size = local_size * _num_replicas()
+        global_size = local_size * num_replicas()
         z = _random.normal((global_size, self.latent_dim), seed_generator)
-        return _replica_slice(z, local_size)
+        return replica_slice(z, local_size)
 
     def _batch_split(self, real) -> int:
         batch = real.shape[0]
@@ -443,7 +531,7 @@ class GAN(keras.Model):
             d_loss, extras = self._discriminator_losses(
                 real, fake, labels, real_logits, fake_logits
             )
-            scaled = self.d_optimizer.scale_loss(d_loss / _num_replicas())
+            scaled = self.d_optimizer.scale_loss(d_loss / num_replicas())
         variables = self.discriminator.trainable_variables
         grads = tape.gradient(scaled, variables)
         self.d_optimizer.apply_gradients(zip(grads, variables))
@@ -464,7 +552,7 @@ class GAN(keras.Model):
             if self.loss_fns.generator_needs_real:
                 real_logits = self.discriminator(self._d_inputs(real, labels), training=True)
             g_loss = self.loss_fns.generator(fake_logits, real_logits)
-            scaled = self.g_optimizer.scale_loss(g_loss / _num_replicas())
+            scaled = self.g_optimizer.scale_loss(g_loss / num_replicas())
         variables = self.generator.trainable_variables
         grads = tape.gradient(scaled, variables)
         self.g_optimizer.apply_gradients(zip(grads, variables))
@@ -481,7 +569,7 @@ class GAN(keras.Model):
                 d_loss, extras = self._discriminator_losses(
                     real, detached, labels, real_logits, fake_logits
                 )
-                d_scaled = self.d_optimizer.scale_loss(d_loss / _num_replicas())
+                d_scaled = self.d_optimizer.scale_loss(d_loss / num_replicas())
             d_vars = self.discriminator.trainable_variables
             self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_scaled, d_vars), d_vars))
             g_logits = self.discriminator(self._d_inputs(fake, labels), training=True)
@@ -489,7 +577,7 @@ class GAN(keras.Model):
             if self.loss_fns.generator_needs_real:
                 g_real_logits = self.discriminator(self._d_inputs(real, labels), training=True)
             g_loss = self.loss_fns.generator(g_logits, g_real_logits)
-            g_scaled = self.g_optimizer.scale_loss(g_loss / _num_replicas())
+            g_scaled = self.g_optimizer.scale_loss(g_loss / num_replicas())
         g_vars = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_scaled, g_vars), g_vars))
         self.trackers["d_loss"].update_state(d_loss)
@@ -523,7 +611,7 @@ class GAN(keras.Model):
 
     def _update_ema(self, local_batch) -> None:
         """Moves the EMA generator towards the generator (Karras et al., 2020)."""
-        batch = ops.cast(local_batch * _num_replicas(), "float32")
+        batch = ops.cast(local_batch * num_replicas(), "float32")
         half_life = ops.convert_to_tensor(self.ema_half_life, "float32")
         if self.ema_rampup is not None:
             seen = ops.cast(self.g_optimizer.iterations, "float32") * batch
