@@ -11,6 +11,7 @@ from keras import ops
 
 from kgan import _random, penalties
 from kgan import losses as losses_lib
+from kgan.augment import DiffAugment
 from kgan.distribute import num_replicas, replica_slice
 from kgan.latents import default_labels, sample_latents
 
@@ -71,6 +72,12 @@ class GAN(keras.Model):
         reuse_fake: the generator update reuses the fake batch (and the
             latents) of the last discriminator update, as in the PyTorch DCGAN
             example, instead of drawing fresh noise as in the paper.
+        augment: a DiffAugment policy (a string such as
+            "color,translation,cutout", or a `kgan.augment.DiffAugment`) for
+            image data: every discriminator call during training, in both
+            phases and inside the gradient penalties, sees real and fake
+            samples through a fresh random augmentation, and the generator's
+            gradients flow through it (Zhao et al., 2020). None disables it.
 
     Example:
         >>> import kgan
@@ -99,6 +106,7 @@ class GAN(keras.Model):
         ema_half_life: float | None = None,
         ema_rampup: float | None = 0.05,
         reuse_fake: bool = False,
+        augment: str | DiffAugment | None = None,
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
@@ -148,6 +156,19 @@ class GAN(keras.Model):
         self.ema_half_life = None if ema_half_life is None else float(ema_half_life)
         self.ema_rampup = None if ema_rampup is None else float(ema_rampup)
         self.reuse_fake = bool(reuse_fake)
+        if isinstance(augment, str):
+            augment = DiffAugment(augment)
+        if augment is not None and not isinstance(augment, DiffAugment):
+            raise TypeError(
+                f"augment must be a policy string or a DiffAugment; got {type(augment).__name__}."
+            )
+        if augment is not None and len(self.sample_shape) != 3:
+            raise ValueError(
+                f"augment needs image samples (height, width, channels); this generator "
+                f"makes samples of shape {self.sample_shape}."
+            )
+        self.augment = augment
+
         self.seed_generator = keras.random.SeedGenerator(seed, name="train_seed")
         self.eval_seed_generator = keras.random.SeedGenerator(
             None if seed is None else seed + 1, name="eval_seed"
@@ -368,6 +389,7 @@ class GAN(keras.Model):
             ema_half_life=self.ema_half_life,
             ema_rampup=self.ema_rampup,
             reuse_fake=self.reuse_fake,
+            augment=None if self.augment is None else self.augment.policy,
         )
         return config
 
@@ -485,6 +507,20 @@ class GAN(keras.Model):
     def _d_inputs(self, samples, labels):
         return samples if labels is None else [samples, labels]
 
+    def _critic(self, inputs, training: bool = True):
+        """The discriminator as training sees it: behind DiffAugment when `augment` is set.
+
+        Takes what the discriminator takes (samples, or `[samples, labels]`);
+        each call draws a fresh augmentation from `seed_generator`.
+        """
+        if self.augment is None:
+            return self.discriminator(inputs, training=training)
+        if isinstance(inputs, (list, tuple)):
+            samples, labels = inputs
+            augmented = self.augment(samples, self.seed_generator)
+            return self.discriminator([augmented, labels], training=training)
+        return self.discriminator(self.augment(inputs, self.seed_generator), training=training)
+
     def _draw_latents(self, local_size: int, seed_generator) -> Any:
         global_size = local_size * num_replicas()
         z = _random.normal((global_size, self.latent_dim), seed_generator)
@@ -509,12 +545,12 @@ class GAN(keras.Model):
         extras = {}
         if self.gradient_penalty:
             gp = penalties.gradient_penalty(
-                self.discriminator, real, fake, labels, seed=self.seed_generator
+                self._critic, real, fake, labels, seed=self.seed_generator
             )
             extras["gp"] = gp
             loss = loss + self.gradient_penalty * gp
         if self.r1_gamma:
-            r1 = penalties.r1_penalty(self.discriminator, real, labels, gamma=self.r1_gamma)
+            r1 = penalties.r1_penalty(self._critic, real, labels, gamma=self.r1_gamma)
             if self.r1_interval > 1:
                 due = ops.equal(self.d_optimizer.iterations % self.r1_interval, 0)
                 r1 = ops.where(due, r1 * self.r1_interval, ops.zeros_like(r1))
@@ -526,8 +562,8 @@ class GAN(keras.Model):
         fake = self.generator(self._g_inputs(z, labels), training=True)
         fake = ops.stop_gradient(fake)
         with tf.GradientTape() as tape:
-            real_logits = self.discriminator(self._d_inputs(real, labels), training=True)
-            fake_logits = self.discriminator(self._d_inputs(fake, labels), training=True)
+            real_logits = self._critic(self._d_inputs(real, labels), training=True)
+            fake_logits = self._critic(self._d_inputs(fake, labels), training=True)
             d_loss, extras = self._discriminator_losses(
                 real, fake, labels, real_logits, fake_logits
             )
@@ -547,10 +583,10 @@ class GAN(keras.Model):
     def _generator_step(self, z, labels, real):
         with tf.GradientTape() as tape:
             fake = self.generator(self._g_inputs(z, labels), training=True)
-            fake_logits = self.discriminator(self._d_inputs(fake, labels), training=True)
+            fake_logits = self._critic(self._d_inputs(fake, labels), training=True)
             real_logits = None
             if self.loss_fns.generator_needs_real:
-                real_logits = self.discriminator(self._d_inputs(real, labels), training=True)
+                real_logits = self._critic(self._d_inputs(real, labels), training=True)
             g_loss = self.loss_fns.generator(fake_logits, real_logits)
             scaled = self.g_optimizer.scale_loss(g_loss / num_replicas())
         variables = self.generator.trainable_variables
@@ -563,19 +599,19 @@ class GAN(keras.Model):
         with tf.GradientTape() as g_tape:
             fake = self.generator(self._g_inputs(z, labels), training=True)
             with tf.GradientTape() as d_tape:
-                real_logits = self.discriminator(self._d_inputs(real, labels), training=True)
+                real_logits = self._critic(self._d_inputs(real, labels), training=True)
                 detached = ops.stop_gradient(fake)
-                fake_logits = self.discriminator(self._d_inputs(detached, labels), training=True)
+                fake_logits = self._critic(self._d_inputs(detached, labels), training=True)
                 d_loss, extras = self._discriminator_losses(
                     real, detached, labels, real_logits, fake_logits
                 )
                 d_scaled = self.d_optimizer.scale_loss(d_loss / num_replicas())
             d_vars = self.discriminator.trainable_variables
             self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_scaled, d_vars), d_vars))
-            g_logits = self.discriminator(self._d_inputs(fake, labels), training=True)
+            g_logits = self._critic(self._d_inputs(fake, labels), training=True)
             g_real_logits = None
             if self.loss_fns.generator_needs_real:
-                g_real_logits = self.discriminator(self._d_inputs(real, labels), training=True)
+                g_real_logits = self._critic(self._d_inputs(real, labels), training=True)
             g_loss = self.loss_fns.generator(g_logits, g_real_logits)
             g_scaled = self.g_optimizer.scale_loss(g_loss / num_replicas())
         g_vars = self.generator.trainable_variables

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -17,7 +18,7 @@ def _d_inputs(samples, labels):
     return samples if labels is None else [samples, labels]
 
 
-def _squared_grad_norm(discriminator: keras.Model, x, labels):
+def _squared_grad_norm(discriminator: Callable[..., Any], x, labels):
     x = ops.cast(x, "float32")
     with tf.GradientTape() as tape:
         tape.watch(x)
@@ -28,7 +29,7 @@ def _squared_grad_norm(discriminator: keras.Model, x, labels):
 
 
 def gradient_penalty(
-    discriminator: keras.Model,
+    discriminator: Callable[..., Any],
     real: Any,
     fake: Any,
     labels: Any = None,
@@ -52,7 +53,9 @@ def gradient_penalty(
     return ops.mean(ops.square(norm - 1.0))
 
 
-def r1_penalty(discriminator: keras.Model, real: Any, labels: Any = None, *, gamma: float) -> Any:
+def r1_penalty(
+    discriminator: Callable[..., Any], real: Any, labels: Any = None, *, gamma: float
+) -> Any:
     """The R1 penalty `gamma / 2 * E[||grad D(x)||^2]` on real data (Mescheder et al., 2018).
 
     Example:

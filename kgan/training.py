@@ -230,7 +230,6 @@ def build_gan(
         )
     else:
         generator, discriminator = networks.mlp(config.latent_dim, sample_shape, **common)
-    extra = {"augment": config.augment} if config.augment else {}
     gan = GAN(
         generator,
         discriminator,
@@ -242,7 +241,7 @@ def build_gan(
         r1_gamma=config.r1_gamma,
         r1_interval=config.r1_interval,
         ema_half_life=config.ema_half_life,
-        **extra,
+        augment=config.augment,
     )
     adam = {"learning_rate": config.lr, "beta_1": config.beta_1, "beta_2": config.beta_2}
     gan.compile(

@@ -89,3 +89,81 @@ def test_config_round_trip_and_errors():
         augment.DiffAugment("flip")
     with pytest.raises(ValueError, match="NHWC"):
         policy(tf.zeros((2, 3)), keras.random.SeedGenerator(0))
+
+
+# --------------------------------------------------------- GAN(augment=...)
+
+
+class _CountingAugment(augment.DiffAugment):
+    """A DiffAugment that counts its calls (run eagerly to count per step)."""
+
+    def __init__(self, policy="translation,cutout"):
+        super().__init__(policy)
+        self.calls = 0
+
+    def __call__(self, x, seed_generator):
+        self.calls += 1
+        return super().__call__(x, seed_generator)
+
+
+def _image_gan(augment_policy, **kwargs):
+    import kgan
+
+    g, d = kgan.networks.dcgan(8, (8, 8, 1), width=8)
+    gan = kgan.GAN(g, d, seed=0, augment=augment_policy, **kwargs)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3), run_eagerly=True)
+    return gan
+
+
+@pytest.mark.parametrize(
+    "kwargs, per_step",
+    [
+        ({}, 3),  # D: real, fake; G: fake
+        ({"loss": "relativistic"}, 4),  # G also looks at real
+        ({"r1_gamma": 1.0}, 4),  # R1 differentiates through the augmentation of real
+        ({"loss": "wasserstein", "gradient_penalty": 10.0}, 4),  # and GP at x_hat
+        ({"reuse_fake": True}, 3),
+    ],
+)
+def test_every_discriminator_call_in_training_sees_augmented_samples(kwargs, per_step):
+    policy = _CountingAugment()
+    gan = _image_gan(policy, **kwargs)
+    gan.fit(_images(64), batch_size=16, epochs=1, verbose=0)  # 4 steps
+    assert policy.calls == 4 * per_step
+    policy.calls = 0
+    gan.evaluate(_images(32), batch_size=16, verbose=0)  # evaluation is not augmented
+    assert policy.calls == 0
+
+
+def test_augmentation_changes_training_and_passes_gradients_to_the_generator():
+    plain, augmented = _image_gan(None), _image_gan("color,translation,cutout")
+    augmented.set_weights(plain.get_weights())
+    g0 = [np.array(w) for w in augmented.generator.weights]
+    for gan in (plain, augmented):
+        gan.fit(_images(32), batch_size=16, epochs=1, verbose=0, shuffle=False)
+    g_plain = [np.array(w) for w in plain.generator.weights]
+    g_aug = [np.array(w) for w in augmented.generator.weights]
+    assert any(not np.array_equal(a, b) for a, b in zip(g0, g_aug))
+    assert any(not np.allclose(a, b, atol=1e-6) for a, b in zip(g_plain, g_aug))
+
+
+def test_augment_is_saved_with_the_gan(tmp_path):
+    gan = _image_gan("translation,cutout")
+    assert gan.get_config()["augment"] == "translation,cutout"
+    gan.save(tmp_path / "gan.keras")
+    restored = keras.models.load_model(tmp_path / "gan.keras")
+    assert isinstance(restored.augment, augment.DiffAugment)
+    assert restored.augment.names == ["translation", "cutout"]
+
+
+def test_augment_needs_images_and_a_known_policy():
+    import kgan
+
+    g, d = kgan.networks.mlp(4, (2,))
+    with pytest.raises(ValueError, match="needs image samples"):
+        kgan.GAN(g, d, augment="translation")
+    g, d = kgan.networks.dcgan(8, (8, 8, 1), width=8)
+    with pytest.raises(ValueError, match="Unknown DiffAugment policy"):
+        kgan.GAN(g, d, augment="flip")
+    with pytest.raises(TypeError, match="policy string or a DiffAugment"):
+        kgan.GAN(g, d, augment=42)
