@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import tensorflow as tf
 
@@ -43,7 +44,8 @@ def get_strategy(
         name: one of `STRATEGIES`:
             - "default": the default strategy (one device, no distribution);
             - "mirrored": `MirroredStrategy` over `devices`, all local GPUs by
-              default (the CPU when there is none; see `split_cpu`);
+              default; without GPUs, the logical CPUs that `split_cpu` made
+              (the CPU alone when it was not split);
             - "multi_worker": `MultiWorkerMirroredStrategy`, which reads the
               cluster from the `TF_CONFIG` environment variable (one worker
               when it is unset);
@@ -71,6 +73,9 @@ def get_strategy(
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
+        if devices is None and not tf.config.list_logical_devices("GPU"):
+            cpus = [d.name for d in tf.config.list_logical_devices("CPU")]
+            devices = cpus if len(cpus) > 1 else None
         return tf.distribute.MirroredStrategy(devices=None if devices is None else list(devices))
     if name == "multi_worker":
         return tf.distribute.MultiWorkerMirroredStrategy()
@@ -162,6 +167,25 @@ def is_chief() -> bool:
         and "chief" not in config.get("cluster", {})
         and int(task.get("index", 0)) == 0
     )
+
+
+def task_folder(workdir: str | os.PathLike) -> Path:
+    """Where this process writes: `workdir` on the chief, `workdir/<type>_<index>` elsewhere.
+
+    Under "multi_worker" every worker runs the whole program, checkpoints
+    included; the chief owns the run folder and every other worker keeps its
+    own files (and resumes from its own checkpoints) in a sub-folder, so that
+    workers sharing a file system never write the same file.
+
+    Example:
+        >>> str(task_folder("runs/a"))  # without TF_CONFIG
+        'runs/a'
+    """
+    workdir = Path(workdir)
+    if is_chief():
+        return workdir
+    task = json.loads(os.environ["TF_CONFIG"])["task"]
+    return workdir / f"{task['type']}_{int(task['index'])}"
 
 
 def prepare_dataset(dataset: tf.data.Dataset, *, autotune: bool = False) -> tf.data.Dataset:

@@ -44,15 +44,20 @@ import numpy as np
 
 from kgan import callbacks as callbacks_lib
 from kgan import data as data_lib
+from kgan import distribute, networks
 from kgan import losses as losses_lib
-from kgan import networks
 from kgan._fileio import atomic_file, write_json
 from kgan.gan import GAN
 from kgan.version import __version__
 
 CHECKPOINT_DIR = "checkpoints"
 # Settings that may change between a run and its resumption.
-RESUMABLE_CHANGES = ("epochs", "verbose", "data_dir", "download", "keep_checkpoints")
+RESUMABLE_CHANGES = (
+    "epochs", "verbose", "data_dir", "download", "keep_checkpoints", "strategy",
+    "steps_per_execution",
+)  # fmt: skip
+STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
 @dataclasses.dataclass
@@ -84,6 +89,12 @@ class TrainConfig:
         grid_size: samples in each epoch's PNG grid.
         steps_per_epoch: cap on generator steps per epoch (None: whole data).
         jit_compile: XLA: "auto", true or false.
+        strategy: a `kgan.distribute.get_strategy` name: "default" (one
+            device), "mirrored" (all local GPUs), "multi_worker" (the cluster
+            in `TF_CONFIG`) or "tpu". `batch_size` is the global batch.
+        precision: "float32", "mixed_float16" (with loss scaling) or
+            "mixed_bfloat16".
+        steps_per_execution: batches per `tf.function` call.
         checkpoint_every: also checkpoint every this many steps (None: each epoch only).
         keep_checkpoints: how many checkpoints to keep.
         deterministic: TensorFlow op determinism (bit-exact resumption).
@@ -121,6 +132,9 @@ class TrainConfig:
     grid_size: int = 64
     steps_per_epoch: int | None = None
     jit_compile: Any = "auto"
+    strategy: str = "default"
+    precision: str = "float32"
+    steps_per_execution: int = 1
     checkpoint_every: int | None = None
     keep_checkpoints: int = 3
     deterministic: bool = False
@@ -161,6 +175,18 @@ class TrainConfig:
             from kgan.augment import DiffAugment
 
             DiffAugment(self.augment)
+        if self.strategy not in STRATEGIES:
+            raise ValueError(
+                f"Unknown strategy={self.strategy!r}. Expected one of {list(STRATEGIES)}."
+            )
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"Unknown precision={self.precision!r}. Expected one of {list(PRECISIONS)}."
+            )
+        if not isinstance(self.steps_per_execution, int) or self.steps_per_execution < 1:
+            raise ValueError(
+                f"steps_per_execution must be a positive integer; got {self.steps_per_execution!r}."
+            )
         if self.batch_size % self.d_steps:
             raise ValueError(
                 f"batch_size={self.batch_size} must be divisible by d_steps={self.d_steps}."
@@ -248,6 +274,7 @@ def build_gan(
         d_optimizer=keras.optimizers.Adam(**adam),
         g_optimizer=keras.optimizers.Adam(**adam),
         jit_compile=config.jit_compile,
+        steps_per_execution=config.steps_per_execution,
     )
     return gan
 
@@ -355,6 +382,7 @@ class _RunState(keras.callbacks.Callback):
         self.signum: int | None = None
         self.divergence: tuple[int, str] | None = None
         self.last_saved = start_step
+        self.epoch_start = start_step
 
     def _save(self) -> None:
         if self.last_saved == self.step:
@@ -367,14 +395,20 @@ class _RunState(keras.callbacks.Callback):
         self.checkpoints.save(self.model, step=self.step, epoch=self.step // self.steps_per_epoch)
         self.last_saved = self.step
 
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch_start = self.step
+
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        self.step += 1
+        # With steps_per_execution > 1 Keras calls this once per execution,
+        # with `batch` the index of its last step in the epoch.
+        before = self.step
+        self.step = self.epoch_start + batch + 1
         for key, value in (logs or {}).items():
             if not math.isfinite(float(np.asarray(value))):
                 self.divergence = (self.step, key)
                 self.model.stop_training = True
                 return
-        if self.every and self.step % self.every == 0:
+        if self.every and self.step // self.every > before // self.every:
             self._save()
         if self.signum is not None:
             self._save()
@@ -445,10 +479,16 @@ def train_and_evaluate(
             False, existing checkpoints are deleted and training starts over.
         callbacks: extra Keras callbacks, run after kgan's own.
 
+    Under `config.strategy` the GAN is built, trained and saved inside the
+    strategy's scope, with `config.batch_size` as the global batch. Under
+    "multi_worker" every worker must run this with the same config; the chief
+    writes `workdir`, the others `workdir/worker_<index>`. The dtype policy
+    `config.precision` is set for the run and restored afterwards.
+
     Returns:
         A dict with the run's paths (`gan`, `generator`, `samples`, `history`,
-        `config`), the last epoch's metrics (`metrics`), the wall time and the
-        trained `model`.
+        `config`), the last epoch's metrics (`metrics`), the wall time
+        (`seconds`), the trained `model` and the number of `replicas`.
 
     Raises:
         ValueError: a bad setting, or a checkpoint from a different config.
@@ -457,6 +497,45 @@ def train_and_evaluate(
         Interrupted: SIGINT/SIGTERM arrived; a checkpoint was saved first.
     """
     config.validate()
+    strategy = _strategy(config.strategy)
+    replicas = strategy.num_replicas_in_sync
+    if config.batch_size % (replicas * config.d_steps):
+        raise ValueError(
+            f"batch_size={config.batch_size} must be divisible by the {replicas} replicas x "
+            f"d_steps={config.d_steps}: each replica splits its share into d_steps minibatches."
+        )
+    previous_policy = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(config.precision)
+    try:
+        with strategy.scope():
+            result = _train_and_evaluate(
+                config, distribute.task_folder(workdir), resume=resume, callbacks=callbacks
+            )
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous_policy)
+    result["replicas"] = replicas
+    return result
+
+
+_STRATEGIES: dict[str, Any] = {}
+
+
+def _strategy(name: str):
+    """One strategy object per name and process (MultiWorkerMirroredStrategy allows one)."""
+    if name == "default":
+        return distribute.get_strategy("default")
+    if name not in _STRATEGIES:
+        _STRATEGIES[name] = distribute.get_strategy(name)
+    return _STRATEGIES[name]
+
+
+def _train_and_evaluate(
+    config: TrainConfig,
+    workdir: Path,
+    *,
+    resume: bool,
+    callbacks: Sequence[keras.callbacks.Callback],
+) -> dict[str, Any]:
     if config.deterministic:
         import tensorflow as tf
 
@@ -489,6 +568,12 @@ def train_and_evaluate(
             f"batch_size={config.batch_size} is larger than the dataset ({len(x)} examples)."
         )
     steps_per_epoch = min(full_epoch, config.steps_per_epoch or full_epoch)
+    if steps_per_epoch % config.steps_per_execution:
+        # Keras would run whole executions past the end of the epoch.
+        raise ValueError(
+            f"The {steps_per_epoch} steps per epoch must be a multiple of steps_per_execution="
+            f"{config.steps_per_execution}; set steps_per_epoch to one."
+        )
     total_steps = config.epochs * steps_per_epoch
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -618,8 +703,10 @@ def train_and_evaluate(
 
 
 def _fit(gan, x, labels, config, step, callbacks, initial_epoch, epochs, steps_per_epoch):
-    dataset = data_lib.resumable_batches(
-        x, labels, batch_size=config.batch_size, seed=config.seed, start_step=step
+    dataset = distribute.prepare_dataset(
+        data_lib.resumable_batches(
+            x, labels, batch_size=config.batch_size, seed=config.seed, start_step=step
+        )
     )
     result = gan.fit(
         dataset,

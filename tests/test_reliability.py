@@ -187,3 +187,17 @@ def test_kill_during_export_leaves_a_complete_export_or_none(tmp_path):
         leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(f".export_{delay}")]
         # A kill may leave a hidden temporary folder, never a half-written export_*/.
         assert all(".tmp-" in name for name in leftovers)
+
+
+def test_steps_per_execution_counts_every_step_and_checkpoints_on_crossings(tmp_path):
+    # Keras calls the batch callbacks once per execution (after steps 3 and 6
+    # of each epoch here): the run must still count every step and save
+    # whenever a multiple of checkpoint_every is crossed.
+    config = _config(steps_per_epoch=6, steps_per_execution=3, keep_checkpoints=10)
+    result = train_and_evaluate(config, tmp_path / "run")
+    assert result["steps"] == 12
+    assert int(result["model"].g_optimizer.iterations) == 12
+    saved = [meta["step"] for meta in Checkpoints(tmp_path / "run" / "checkpoints", 10).valid()]
+    assert saved == [3, 6, 9, 12]
+    with pytest.raises(ValueError, match="multiple of steps_per_execution=4"):
+        train_and_evaluate(_config(steps_per_execution=4), tmp_path / "other")

@@ -37,6 +37,21 @@ flags.DEFINE_float("ema_half_life", None, "Generator EMA half-life in images (of
 flags.DEFINE_integer("steps_per_epoch", None, "Cap on steps per epoch.", lower_bound=1)
 flags.DEFINE_integer("grid_size", 64, "Samples in each epoch's PNG grid.", lower_bound=1)
 flags.DEFINE_enum("jit_compile", "auto", ["auto", "true", "false"], "XLA for the training step.")
+flags.DEFINE_enum(
+    "strategy", "default", ["default", "mirrored", "multi_worker", "tpu"],
+    "tf.distribute strategy: one device, all local GPUs, the TF_CONFIG cluster, or a TPU. "
+    "--batch_size is the global batch.",
+)  # fmt: skip
+flags.DEFINE_enum(
+    "precision", "float32", ["float32", "mixed_float16", "mixed_bfloat16"],
+    "Keras dtype policy of the networks (losses stay float32).",
+)  # fmt: skip
+flags.DEFINE_integer("steps_per_execution", 1, "Batches per tf.function call.", lower_bound=1)
+flags.DEFINE_integer(
+    "cpu_replicas", None,
+    "Split the CPU into this many logical devices, so that --strategy=mirrored runs that many "
+    "replicas without GPUs (to try a distributed setup on one machine).", lower_bound=1,
+)  # fmt: skip
 flags.DEFINE_integer("seed", 0, "Seed of weights, noise and data order.")
 flags.DEFINE_string("data_dir", None, "TFDS data folder.")
 flags.DEFINE_bool("download", True, "Let TFDS download the dataset.")
@@ -52,7 +67,7 @@ flags.DEFINE_enum(
 )  # fmt: skip
 
 # Flags that are not TrainConfig fields.
-_NOT_CONFIG = {"preset", "out", "dry_run", "resume"}
+_NOT_CONFIG = {"preset", "out", "dry_run", "resume", "cpu_replicas"}
 
 
 def _config():
@@ -77,6 +92,10 @@ def main(argv: list[str]) -> int:
     from kgan.training import Diverged, Interrupted, build_gan, train_and_evaluate
 
     config = _config()
+    if FLAGS.cpu_replicas is not None:
+        from kgan import distribute
+
+        distribute.split_cpu(FLAGS.cpu_replicas)
     try:
         config.validate()
         if FLAGS.dry_run:
@@ -110,7 +129,11 @@ def main(argv: list[str]) -> int:
     print(f"gan:       {result['gan']}")
     print(f"generator: {result['generator']}")
     print(f"history:   {result['history']}")
-    print(f"trained {config.epochs} epochs in {result['seconds']:.1f} s")
+    replicas = result["replicas"]
+    print(
+        f"trained {config.epochs} epochs in {result['seconds']:.1f} s on {replicas} "
+        f"replica{'s' if replicas > 1 else ''}"
+    )
     return 0
 
 
