@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
 import keras
 import numpy as np
+from gan_testing import free_ports
 
 import kgan  # noqa: F401  (registers the GAN class for load_model)
 from kgan import distribute
@@ -119,19 +119,8 @@ def test_mixed_bfloat16_policy_is_used_and_restored(tmp_path):
     assert keras.mixed_precision.dtype_policy().name == "float32"  # this process untouched
 
 
-def _free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 def test_multi_worker_on_two_local_processes(tmp_path):
-    workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
+    workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
     out = tmp_path / "run"
     processes = [
         _start(

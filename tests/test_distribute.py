@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from gan_testing import free_ports  # noqa: E402
 
 import kgan  # noqa: E402
 from kgan import distribute  # noqa: E402
@@ -108,17 +108,6 @@ def _wait(process: subprocess.Popen, timeout: float) -> str:
     return output
 
 
-def _free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
-
-
 # ------------------------------------------------------------------ the tests
 
 
@@ -139,7 +128,7 @@ def test_mirrored_on_2_cpu_replicas_matches_one_device(tmp_path):
 
 
 def test_multi_worker_on_2_processes_ends_with_identical_weights(tmp_path):
-    ports = ",".join(str(p) for p in _free_ports(2))
+    ports = ",".join(str(p) for p in free_ports(2))
     processes = [
         _run(["worker", ports, str(i), str(tmp_path / f"worker{i}")], timeout=180) for i in range(2)
     ]
