@@ -384,12 +384,19 @@ def load_arrays(
     download: bool = True,
     seed: int = 0,
     with_labels: bool = False,
+    num_examples: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """The raw samples (uint8 images or float points) and labels of a named dataset."""
+    """The raw samples (uint8 images or float points) and labels of a named dataset.
+
+    `num_examples` sets how many points `ring8` and `grid25` draw (default
+    `MIXTURE_EXAMPLES`); other datasets have a fixed size and refuse it.
+    """
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a dataset name; got {name!r}.")
+    if num_examples is not None and name not in ("ring8", "grid25"):
+        raise ValueError(f"num_examples applies to ring8 and grid25, not {name!r}.")
     if name in ("ring8", "grid25"):
-        x, y = mixture_arrays(name, split, seed=seed)
+        x, y = mixture_arrays(name, split, seed=seed, num_examples=num_examples or MIXTURE_EXAMPLES)
     elif name == "digits":
         x, y = digits_arrays(split)
     else:

@@ -235,4 +235,30 @@ def dcgan(
     return generator, discriminator
 
 
+def rescale(
+    generator: keras.Model, discriminator: keras.Model, scale: float
+) -> tuple[keras.Model, keras.Model]:
+    """Lets both networks work on data divided by `scale` (e.g. grid25's +-4 -> +-1).
+
+    The generator's output is multiplied by `scale` and the discriminator's
+    input divided by it (two `keras.layers.Rescaling` layers), so the GAN
+    still generates and judges samples in data space while the networks see
+    values of order 1.
+
+    Example:
+        >>> g, d = rescale(*mlp(latent_dim=2, sample_shape=(2,)), scale=4.0)
+        >>> [layer.name for layer in g.layers][-1]
+        'to_data_scale'
+    """
+    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a finite number > 0; got {scale!r}.")
+    if isinstance(discriminator.input_shape, list):
+        raise ValueError("rescale supports unconditional networks only.")
+    g_out = layers.Rescaling(scale, dtype="float32", name="to_data_scale")(generator.output)
+    scaled_g = keras.Model(generator.input, g_out, name=generator.name)
+    x = keras.Input(discriminator.input_shape[1:], name="samples")
+    logits = discriminator(layers.Rescaling(1.0 / scale, name="from_data_scale")(x))
+    return scaled_g, keras.Model(x, logits, name=discriminator.name)
+
+
 ARCHITECTURES = {"mlp": mlp, "dcgan": dcgan}

@@ -13,6 +13,13 @@ A preset fills in settings; anything set explicitly (a keyword of
 | `sngan_hinge` | hinge (Miyato et al., 2018, C) | spectral norm in D | 2e-4, 0.5, 0.999 |
 | `stylegan2_r1` | non_saturating (Karras et al., 2020) | R1 1, every 16; EMA | 2e-4, 0.0, 0.99 |
 | `diffaugment` | non_saturating (Zhao et al., 2020) | DiffAugment; EMA | 2e-4, 0.5, 0.999 |
+| `ring8` | non_saturating, MLP 128x128, latent 2 | EMA; cosine lr decay | 1e-3, 0.5, 0.999 |
+| `grid25` | as `ring8`, data scaled by 1/4 | PacGAN2; EMA; cosine decay | 1e-3, 0.5, 0.999 |
+
+`ring8` and `grid25` are kgan's recipes for the 2-D mode-collapse benchmarks
+(`scripts/bench_quality.py`, which reports what each part buys); they also
+select their dataset (100,000 points) and a fast step (XLA, 20 steps per
+execution).
 
 Example:
     >>> from kgan.training import TrainConfig
@@ -22,7 +29,29 @@ Example:
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+# What the two 2-D recipes share: small MLPs without dropout, a 2-D latent, a
+# high learning rate decayed to 0, a generator EMA, and a fast CPU step.
+_MIXTURE: dict[str, Any] = {
+    "arch": "mlp",
+    "latent_dim": 2,
+    "generator_units": [128, 128],
+    "discriminator_units": [128, 128],
+    "maxout_pieces": 5,
+    "dropout": 0.0,
+    "loss": "non_saturating",
+    "lr": 1e-3,
+    "beta_1": 0.5,
+    "beta_2": 0.999,
+    "lr_decay": True,
+    "ema_half_life": 20_000.0,
+    "batch_size": 200,
+    "num_examples": 100_000,
+    "jit_compile": True,
+    "steps_per_execution": 20,
+}
 
 PRESETS: dict[str, dict[str, Any]] = {
     "gan": {"loss": "minimax"},
@@ -61,6 +90,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "beta_1": 0.5,
         "beta_2": 0.999,
     },
+    "ring8": {**_MIXTURE, "dataset": "ring8", "epochs": 90},
+    "grid25": {**_MIXTURE, "dataset": "grid25", "num_packed": 2, "data_scale": 4.0, "epochs": 100},
 }
 
 
@@ -72,4 +103,4 @@ def get(name: str) -> dict[str, Any]:
     """
     if name not in PRESETS:
         raise ValueError(f"Unknown preset={name!r}. Expected one of {sorted(PRESETS)}.")
-    return dict(PRESETS[name])
+    return copy.deepcopy(PRESETS[name])

@@ -44,7 +44,7 @@ import numpy as np
 
 from kgan import callbacks as callbacks_lib
 from kgan import data as data_lib
-from kgan import distribute, networks
+from kgan import distribute, networks, packing
 from kgan import losses as losses_lib
 from kgan._fileio import atomic_file, write_json
 from kgan.gan import GAN
@@ -77,6 +77,18 @@ class TrainConfig:
         beta_2: Adam's beta_2.
         seed: seeds the weights, the noise, and the data order.
         width: DCGAN width (channels of the last generator feature map).
+        generator_units: MLP generator hidden widths (None: `networks.mlp`'s).
+        discriminator_units: MLP discriminator maxout units per layer (None:
+            `networks.mlp`'s).
+        maxout_pieces: pieces per maxout unit (None: `networks.mlp`'s).
+        dropout: dropout rate in the discriminator (None: the builder's).
+        num_packed: PacGAN packing (Lin et al., 2018): D judges this many
+            samples at once (1: off; MLP only).
+        data_scale: the networks see data divided by this (e.g. 4 for grid25's
+            +-4), through `networks.rescale`.
+        lr_decay: cosine decay of both learning rates to 0 over the run's
+            steps (as first configured: growing `epochs` on resume keeps it).
+        num_examples: points drawn for ring8/grid25 (None: 20,000).
         label_smoothing: one-sided label smoothing (logistic losses).
         gradient_penalty: WGAN-GP weight (0: off).
         r1_gamma: R1 penalty gamma (0: off).
@@ -120,6 +132,14 @@ class TrainConfig:
     beta_2: float = 0.999
     seed: int = 0
     width: int = 64
+    generator_units: list[int] | None = None
+    discriminator_units: list[int] | None = None
+    maxout_pieces: int | None = None
+    dropout: float | None = None
+    num_packed: int = 1
+    data_scale: float = 1.0
+    lr_decay: bool = False
+    num_examples: int | None = None
     label_smoothing: float = 0.0
     gradient_penalty: float = 0.0
     r1_gamma: float = 0.0
@@ -175,6 +195,45 @@ class TrainConfig:
             from kgan.augment import DiffAugment
 
             DiffAugment(self.augment)
+        for name in ("generator_units", "discriminator_units"):
+            value = getattr(self, name)
+            if value is not None:
+                value = list(value)
+                if not value or not all(
+                    isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+                ):
+                    raise ValueError(
+                        f"{name} must be a non-empty list of positive integers; got {value!r}."
+                    )
+                setattr(self, name, value)
+        for name in ("maxout_pieces", "num_examples"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be a positive integer or None; got {value!r}.")
+        if self.num_examples is not None and self.dataset not in ("ring8", "grid25"):
+            raise ValueError(
+                f"num_examples applies to ring8 and grid25, not dataset={self.dataset!r}."
+            )
+        if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1); got dropout={self.dropout!r}.")
+        if not isinstance(self.num_packed, int) or self.num_packed < 1:
+            raise ValueError(f"num_packed must be a positive integer; got {self.num_packed!r}.")
+        if (self.batch_size // self.d_steps) % self.num_packed:
+            raise ValueError(
+                f"num_packed={self.num_packed} must divide each discriminator minibatch "
+                f"(batch_size / d_steps = {self.batch_size // self.d_steps})."
+            )
+        if self.num_packed > 1 and self.conditional:
+            raise ValueError("num_packed > 1 (PacGAN) does not support conditional GANs.")
+        if not (math.isfinite(self.data_scale) and self.data_scale > 0):
+            raise ValueError(f"data_scale must be a finite number > 0; got {self.data_scale!r}.")
+        if self.data_scale != 1.0 and self.conditional:
+            raise ValueError("data_scale != 1 does not support conditional GANs.")
+        if self.lr_decay and self.on_divergence == "rollback":
+            raise ValueError(
+                "on_divergence='rollback' lowers the learning rate, which lr_decay's schedule "
+                "owns: use one or the other."
+            )
         if self.strategy not in STRATEGIES:
             raise ValueError(
                 f"Unknown strategy={self.strategy!r}. Expected one of {list(STRATEGIES)}."
@@ -242,20 +301,50 @@ class Interrupted(RuntimeError):
 
 
 def build_gan(
-    config: TrainConfig, sample_shape: tuple[int, ...], num_classes: int | None = None
+    config: TrainConfig,
+    sample_shape: tuple[int, ...],
+    num_classes: int | None = None,
+    *,
+    network_kwargs: dict[str, Any] | None = None,
+    total_steps: int | None = None,
 ) -> GAN:
-    """Builds and compiles the GAN that `config` describes for samples of `sample_shape`."""
+    """Builds and compiles the GAN that `config` describes for samples of `sample_shape`.
+
+    Args:
+        config: the settings.
+        sample_shape: shape of one sample.
+        num_classes: for a conditional GAN.
+        network_kwargs: more keyword arguments for the network builder
+            (`kgan.networks.mlp` or `dcgan`); they override the config's.
+        total_steps: generator steps of the run; needed by `lr_decay`.
+    """
     keras.utils.set_random_seed(config.seed)
     arch = config.arch
     if arch == "auto":
         arch = "dcgan" if len(sample_shape) == 3 else "mlp"
-    common = {"num_classes": num_classes, "spectral_norm": config.spectral_norm}
-    if arch == "dcgan":
+    kwargs: dict[str, Any] = {"num_classes": num_classes, "spectral_norm": config.spectral_norm}
+    mlp_only = ("generator_units", "discriminator_units", "maxout_pieces")
+    for name in (*mlp_only, "dropout"):
+        if getattr(config, name) is not None:
+            if arch != "mlp" and name in mlp_only:
+                raise ValueError(f"{name} applies to the mlp networks, not arch={arch!r}.")
+            kwargs[name] = getattr(config, name)
+    kwargs.update(network_kwargs or {})
+    if config.num_packed > 1:
+        if arch != "mlp":
+            raise ValueError(f"num_packed (PacGAN) needs the mlp networks, not arch={arch!r}.")
+        kwargs.pop("num_classes")
+        generator, discriminator = packing.packed_mlp(
+            config.latent_dim, sample_shape, config.num_packed, **kwargs
+        )
+    elif arch == "dcgan":
         generator, discriminator = networks.dcgan(
-            config.latent_dim, sample_shape, width=config.width, **common
+            config.latent_dim, sample_shape, width=config.width, **kwargs
         )
     else:
-        generator, discriminator = networks.mlp(config.latent_dim, sample_shape, **common)
+        generator, discriminator = networks.mlp(config.latent_dim, sample_shape, **kwargs)
+    if config.data_scale != 1.0:
+        generator, discriminator = networks.rescale(generator, discriminator, config.data_scale)
     gan = GAN(
         generator,
         discriminator,
@@ -269,10 +358,18 @@ def build_gan(
         ema_half_life=config.ema_half_life,
         augment=config.augment,
     )
-    adam = {"learning_rate": config.lr, "beta_1": config.beta_1, "beta_2": config.beta_2}
+
+    def learning_rate():
+        if not config.lr_decay:
+            return config.lr
+        if not total_steps:
+            raise ValueError("lr_decay needs build_gan(..., total_steps=the run's steps).")
+        return keras.optimizers.schedules.CosineDecay(config.lr, total_steps, alpha=0.0)
+
+    adam = {"beta_1": config.beta_1, "beta_2": config.beta_2}
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(**adam),
-        g_optimizer=keras.optimizers.Adam(**adam),
+        d_optimizer=keras.optimizers.Adam(learning_rate(), **adam),
+        g_optimizer=keras.optimizers.Adam(learning_rate(), **adam),
         jit_compile=config.jit_compile,
         steps_per_execution=config.steps_per_execution,
     )
@@ -457,8 +554,9 @@ def _config_differences(saved: dict[str, Any], config: TrainConfig) -> list[str]
 
 def _load_checkpoint(meta: dict[str, Any]) -> GAN:
     gan = keras.models.load_model(meta["path"])
-    gan.d_optimizer.learning_rate.assign(meta["d_lr"])
-    gan.g_optimizer.learning_rate.assign(meta["g_lr"])
+    for optimizer, key in ((gan.d_optimizer, "d_lr"), (gan.g_optimizer, "g_lr")):
+        if hasattr(optimizer.learning_rate, "assign"):  # a schedule restores itself
+            optimizer.learning_rate.assign(meta[key])
     return gan
 
 
@@ -556,7 +654,7 @@ def _train_and_evaluate(
 
     x, labels = data_lib.load_arrays(
         config.dataset, split="train", data_dir=config.data_dir, download=config.download,
-        seed=config.seed, with_labels=config.conditional,
+        seed=config.seed, with_labels=config.conditional, num_examples=config.num_examples,
     )  # fmt: skip
     num_classes = int(labels.max()) + 1 if labels is not None else None
     if num_classes is not None and num_classes < 2:
@@ -586,14 +684,14 @@ def _train_and_evaluate(
         resolved = config.to_json()
         resolved.update(
             sample_shape=list(sample_shape),
-            num_examples=int(len(x)),
+            num_examples_resolved=int(len(x)),
             num_classes=num_classes,
             steps_per_epoch_resolved=steps_per_epoch,
             kgan_version=__version__,
             keras_version=keras.__version__,
         )
         write_json(resolved, workdir / "config.json")
-        gan = build_gan(config, sample_shape, num_classes)
+        gan = build_gan(config, sample_shape, num_classes, total_steps=total_steps)
         step = 0
     else:
         gan = _load_checkpoint(latest)

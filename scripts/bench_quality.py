@@ -49,115 +49,54 @@ PAPER_PARZEN_MNIST = (225.0, 2.0)  # Goodfellow et al., 2014, Table 1
 TARGETS = {"ring8": (8, 97.0), "grid25": (25, 95.0)}
 NUM_EVAL_SAMPLES = 2500
 
+
 # `gan_baseline` is close to the architecture of Lin et al. (2018) for the 2-D
 # sets: generator 4 x 400 ReLU (without their batch norm), discriminator 3 x 200
 # maxout units (5 pieces). kgan's presets use smaller networks (4-6x faster on
 # CPU), a 2-D latent, lr 1e-3 with a cosine decay to 0, and a generator EMA.
-QUALITY_PRESETS: dict[str, dict[str, Any]] = {
-    # The paper's plain GAN as kgan runs it: the baseline.
-    "gan_baseline": dict(
-        latent_dim=2,
-        generator_units=(400, 400, 400, 400),
-        discriminator_units=(200, 200, 200),
-        maxout_pieces=5,
-        dropout=0.0,
-        num_packed=1,
-        data_scale=1.0,
-        loss="non_saturating",
-        d_steps=1,
-        lr=1e-4,
-        beta_1=0.5,
-        lr_decay=False,
-        ema_half_life=None,
-        batch_size=100,
-        num_examples=100_000,
-        epochs=20,
-    ),
-    # ring8 with PacGAN2 packing: better mode balance (KL), lower worst-seed HQ.
-    "ring8_pack2": dict(
-        latent_dim=2,
-        generator_units=(128, 128),
-        discriminator_units=(128, 128),
-        maxout_pieces=5,
-        dropout=0.0,
-        num_packed=2,
-        data_scale=1.0,
-        loss="non_saturating",
-        d_steps=1,
-        lr=1e-3,
-        beta_1=0.5,
-        lr_decay=True,
-        ema_half_life=20_000.0,
-        batch_size=200,
-        num_examples=100_000,
-        epochs=60,
-    ),
-    # kgan's recommended settings for ring8 (no packing).
-    "ring8": dict(
-        latent_dim=2,
-        generator_units=(128, 128),
-        discriminator_units=(128, 128),
-        maxout_pieces=5,
-        dropout=0.0,
-        num_packed=1,
-        data_scale=1.0,
-        loss="non_saturating",
-        d_steps=1,
-        lr=1e-3,
-        beta_1=0.5,
-        lr_decay=True,
-        ema_half_life=20_000.0,
-        batch_size=200,
-        num_examples=100_000,
-        epochs=90,
-    ),
-    # kgan's recommended settings for grid25: data scaled to +-1, PacGAN2 packing.
-    "grid25": dict(
-        latent_dim=2,
-        generator_units=(128, 128),
-        discriminator_units=(128, 128),
-        maxout_pieces=5,
-        dropout=0.0,
-        num_packed=2,
-        data_scale=4.0,
-        loss="non_saturating",
-        d_steps=1,
-        lr=1e-3,
-        beta_1=0.5,
-        lr_decay=True,
-        ema_half_life=20_000.0,
-        batch_size=200,
-        num_examples=100_000,
-        epochs=100,
-    ),
-    # grid25 without packing: drops 1-5 modes in most seeds.
-    "grid25_nopack": dict(
-        latent_dim=2,
-        generator_units=(128, 128),
-        discriminator_units=(128, 128),
-        maxout_pieces=5,
-        dropout=0.0,
-        num_packed=1,
-        data_scale=4.0,
-        loss="non_saturating",
-        d_steps=1,
-        lr=1e-3,
-        beta_1=0.5,
-        lr_decay=True,
-        ema_half_life=20_000.0,
-        batch_size=200,
-        num_examples=100_000,
-        epochs=60,
-    ),
-}
-"""Named training settings for the 2-D mixtures (the lead moves the winners into kgan).
+def _quality_presets() -> dict[str, dict[str, Any]]:
+    from kgan import presets
 
-Keys: network sizes (`latent_dim`, `generator_units`, `discriminator_units`,
-`maxout_pieces`, `dropout`), `num_packed` (PacGAN packing, 1 = off),
-`data_scale` (the networks see data / data_scale; see `scale_networks`), the GAN's
-`loss` and `d_steps`, Adam's `lr`/`beta_1` for both networks, `lr_decay`
-(cosine decay to 0 over the run), `ema_half_life` (images), `batch_size`,
-`num_examples` drawn from the mixture, `epochs`.
+    fast = {"arch": "mlp", "jit_compile": True, "steps_per_execution": 20}
+    ring8, grid25 = presets.get("ring8"), presets.get("grid25")
+    return {
+        # The paper's plain GAN as kgan runs it: the baseline.
+        "gan_baseline": dict(
+            fast,
+            latent_dim=2,
+            generator_units=[400, 400, 400, 400],
+            discriminator_units=[200, 200, 200],
+            maxout_pieces=5,
+            dropout=0.0,
+            num_packed=1,
+            data_scale=1.0,
+            loss="non_saturating",
+            d_steps=1,
+            lr=1e-4,
+            beta_1=0.5,
+            lr_decay=False,
+            ema_half_life=None,
+            batch_size=100,
+            num_examples=100_000,
+            epochs=20,
+        ),  # fmt: skip
+        # ring8 with PacGAN2 packing: better mode balance (KL), lower worst-seed HQ.
+        "ring8_pack2": dict(ring8, num_packed=2, epochs=60),
+        # kgan's recommended settings: the `ring8` preset of kgan.presets.
+        "ring8": ring8,
+        # kgan's recommended settings: the `grid25` preset (data scaled to +-1, PacGAN2).
+        "grid25": grid25,
+        # grid25 without packing: drops 1-5 modes in most seeds.
+        "grid25_nopack": dict(grid25, num_packed=1, epochs=60),
+    }
+
+
+QUALITY_PRESETS: dict[str, dict[str, Any]] = _quality_presets()
+"""Named training settings for the 2-D mixtures: `kgan.training.TrainConfig` fields.
+
+`ring8` and `grid25` are kgan's presets of the same names (`kgan-train
+--preset=grid25` trains the same way); the others are the baseline and the
+ablations that show what packing buys.
 """
 
 MNIST_PRESET: dict[str, Any] = dict(
@@ -181,67 +120,14 @@ def _log(msg: str) -> None:
 # ---------------------------------------------------------------------------
 
 
-def scale_networks(generator, discriminator, scale: float):
-    """Lets both networks work on data divided by `scale` (e.g. grid25's +-4 -> +-1).
+def build_2d_gan(preset: dict[str, Any], seed: int, dataset: str):
+    """The compiled `kgan.GAN` that a 2-D preset describes (through `kgan.training.build_gan`)."""
+    from kgan.training import TrainConfig, build_gan
 
-    The generator's output is multiplied by `scale` and the discriminator's
-    input divided by it (two `keras.layers.Rescaling` layers), so the GAN
-    still generates and judges samples in data space.
-    """
-    import keras
-
-    layers = keras.layers
-    g_out = layers.Rescaling(scale, name="to_data_scale")(generator.output)
-    scaled_g = keras.Model(generator.input, g_out, name=generator.name)
-    x = keras.Input(discriminator.input_shape[1:], name="samples")
-    logits = discriminator(layers.Rescaling(1.0 / scale, name="from_data_scale")(x))
-    return scaled_g, keras.Model(x, logits, name=discriminator.name)
-
-
-def build_2d_gan(preset: dict[str, Any], seed: int):
-    """The compiled `kgan.GAN` that a 2-D preset describes."""
-    import keras
-
-    import kgan
-    from kgan import networks, packing
-
-    keras.utils.set_random_seed(seed)
-    kwargs = dict(
-        generator_units=tuple(preset["generator_units"]),
-        discriminator_units=tuple(preset["discriminator_units"]),
-        maxout_pieces=preset["maxout_pieces"],
-        dropout=preset["dropout"],
-    )
-    if preset["num_packed"] > 1:
-        generator, discriminator = packing.packed_mlp(
-            preset["latent_dim"], (2,), preset["num_packed"], **kwargs
-        )
-    else:
-        generator, discriminator = networks.mlp(preset["latent_dim"], (2,), **kwargs)
-    if preset["data_scale"] != 1.0:
-        generator, discriminator = scale_networks(generator, discriminator, preset["data_scale"])
-    gan = kgan.GAN(
-        generator,
-        discriminator,
-        loss=preset["loss"],
-        d_steps=preset["d_steps"],
-        seed=seed,
-        ema_half_life=preset["ema_half_life"],
-    )
-    steps = preset["epochs"] * (preset["num_examples"] // preset["batch_size"])
-
-    def learning_rate(base: float):
-        if not preset["lr_decay"]:
-            return base
-        return keras.optimizers.schedules.CosineDecay(base, steps, alpha=0.0)
-
-    gan.compile(
-        d_optimizer=keras.optimizers.Adam(learning_rate(preset["lr"]), beta_1=preset["beta_1"]),
-        g_optimizer=keras.optimizers.Adam(learning_rate(preset["lr"]), beta_1=preset["beta_1"]),
-        jit_compile=True,
-        steps_per_execution=20,
-    )
-    return gan
+    config = TrainConfig(**{**preset, "dataset": dataset, "seed": seed})
+    config.validate()
+    steps = config.epochs * (config.num_examples // config.batch_size)
+    return build_gan(config, (2,), total_steps=steps)
 
 
 def train_2d(dataset: str, preset: dict[str, Any], seed: int) -> tuple[Any, float]:
@@ -250,7 +136,7 @@ def train_2d(dataset: str, preset: dict[str, Any], seed: int) -> tuple[Any, floa
 
     x, _ = data.mixture_arrays(dataset, "train", num_examples=preset["num_examples"], seed=seed)
     ds = data.from_arrays(x, batch_size=preset["batch_size"], seed=seed)
-    gan = build_2d_gan(preset, seed)
+    gan = build_2d_gan(preset, seed, dataset)
     start = time.perf_counter()
     gan.fit(ds, epochs=preset["epochs"], verbose=0)
     return gan, time.perf_counter() - start

@@ -14,6 +14,7 @@ CASES = [
     ("train", ["--arch=gan"], "kgan-train: error: flag --arch=gan: value should be one of"),
     ("train", ["--lr=0"], "kgan-train: error: lr must be a finite number > 0; got lr=0.0."),
     ("train", ["--nosuch=1"], "kgan-train: error: Unknown command line flag 'nosuch'"),
+    ("train", ["--generator_units=a,8"], "kgan-train: error: generator_units must be comma-"),
     ("export", ["--opset=99", "--model=x.keras"], "kgan-export: error: flag --opset=99"),
     ("export", ["--output=png", "--model=x.keras"], "kgan-export: error: flag --output=png"),
     ("export", ["--model=missing.keras"], "kgan-export: error: No model file at 'missing.keras'"),

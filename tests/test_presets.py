@@ -26,7 +26,18 @@ EXPECTED = {
     "sngan_hinge": {"loss_name": "hinge"},
     "stylegan2_r1": {"r1_gamma": 1.0, "r1_interval": 16, "ema_half_life": 10_000.0},
     "diffaugment": {"ema_half_life": 2_000.0},
+    "ring8": {"ema_half_life": 20_000.0, "num_classes": None},
+    "grid25": {"ema_half_life": 20_000.0, "num_classes": None},
 }
+IMAGES = ["--dataset=digits", "--steps_per_epoch=2", "--batch_size=20", "--width=8"]
+# The 2-D recipes keep their own dataset (smaller) and their 20 steps per execution.
+POINTS = ["--num_examples=2000", "--steps_per_epoch=20", "--batch_size=20"]
+
+
+def _args(name):
+    if name in ("ring8", "grid25"):
+        return POINTS, 20
+    return IMAGES + (["--conditional"] if name == "sngan_hinge" else []), 2
 
 
 def test_every_preset_is_covered_here():
@@ -41,12 +52,10 @@ def test_explicit_settings_override_the_preset():
 
 
 # sngan_hinge also runs conditional, so the labels input goes through export too.
-@pytest.mark.parametrize(
-    "preset, extra",
-    [(name, ["--conditional"] if name == "sngan_hinge" else []) for name in sorted(EXPECTED)],
-)
-def test_preset_trains_saves_reloads_and_exports(tmp_path, preset, extra):
+@pytest.mark.parametrize("preset", sorted(EXPECTED))
+def test_preset_trains_saves_reloads_and_exports(tmp_path, preset):
     out = tmp_path / "run"
+    extra, steps = _args(preset)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
     result = subprocess.run(
         [
@@ -54,12 +63,8 @@ def test_preset_trains_saves_reloads_and_exports(tmp_path, preset, extra):
             "-m",
             "kgan.cli.train",
             f"--preset={preset}",
-            "--dataset=digits",
             "--epochs=1",
-            "--steps_per_epoch=2",
-            "--batch_size=20",
             "--latent_dim=8",
-            "--width=8",
             "--grid_size=10",
             f"--out={out}",
             *extra,
@@ -78,8 +83,8 @@ def test_preset_trains_saves_reloads_and_exports(tmp_path, preset, extra):
     gan = keras.models.load_model(out / "gan.keras")
     for attribute, value in EXPECTED[preset].items():
         assert getattr(gan, attribute) == value, attribute
-    assert int(gan.g_optimizer.iterations) == 2
-    assert int(gan.d_optimizer.iterations) == 2 * gan.d_steps
+    assert int(gan.g_optimizer.iterations) == steps
+    assert int(gan.d_optimizer.iterations) == steps * gan.d_steps
     spectral = any(
         isinstance(layer, keras.layers.SpectralNormalization)
         for layer in gan.discriminator._flatten_layers()
@@ -87,7 +92,12 @@ def test_preset_trains_saves_reloads_and_exports(tmp_path, preset, extra):
     assert spectral == (preset == "sngan_hinge")
     assert (gan.augment is not None) == (preset == "diffaugment")
     assert (gan.ema_generator is not None) == ("ema_half_life" in EXPECTED[preset])
-    assert (gan.num_classes == 10) == bool(extra)
+    assert (gan.num_classes == 10) == ("--conditional" in extra)
+    layer_names = {layer.name for layer in gan.generator._flatten_layers()}
+    assert ("to_data_scale" in layer_names) == (preset == "grid25")
+    assert gan.discriminator.name.startswith("pac2_") == (preset == "grid25")
+    decays = isinstance(gan.g_optimizer._learning_rate, keras.optimizers.schedules.CosineDecay)
+    assert decays == (preset in ("ring8", "grid25"))
 
     manifest = export_generator(
         out / "gan.keras", tmp_path / "export", formats=("onnx",), batch_sizes=(1, 7)
@@ -96,7 +106,7 @@ def test_preset_trains_saves_reloads_and_exports(tmp_path, preset, extra):
     # Checked here too, independently of the manifest: the TensorFlow-free
     # runtime reproduces the trained (EMA when on) generator from a seed.
     runtime = kgan_runtime.OnnxGenerator(tmp_path / "export" / "generator.onnx")
-    labels = [3, 1, 4, 1, 5] if extra else None
+    labels = [3, 1, 4, 1, 5] if gan.num_classes else None
     np.testing.assert_allclose(
         runtime.sample(5, seed=11, labels=labels),
         gan.generate(5, seed=11, labels=labels),

@@ -26,6 +26,16 @@ flags.DEFINE_float("lr", 2e-4, "Adam learning rate of both networks.", lower_bou
 flags.DEFINE_float("beta_1", 0.5, "Adam beta_1.", lower_bound=0.0, upper_bound=0.999)
 flags.DEFINE_float("beta_2", 0.999, "Adam beta_2.", lower_bound=0.0, upper_bound=0.9999)
 flags.DEFINE_integer("width", 64, "DCGAN width.", lower_bound=1)
+flags.DEFINE_list("generator_units", None, "MLP generator hidden widths, e.g. 128,128.")
+flags.DEFINE_list("discriminator_units", None, "MLP discriminator maxout units, e.g. 128,128.")
+flags.DEFINE_integer("maxout_pieces", None, "Pieces per maxout unit (MLP).", lower_bound=1)
+flags.DEFINE_float(
+    "dropout", None, "Discriminator dropout rate.", lower_bound=0.0, upper_bound=0.99
+)
+flags.DEFINE_integer("num_packed", 1, "PacGAN packing: samples D judges at once.", lower_bound=1)
+flags.DEFINE_float("data_scale", 1.0, "The networks see data / data_scale.", lower_bound=1e-6)
+flags.DEFINE_bool("lr_decay", False, "Cosine decay of both learning rates to 0 over the run.")
+flags.DEFINE_integer("num_examples", None, "Points drawn for ring8/grid25.", lower_bound=1)
 flags.DEFINE_float("label_smoothing", 0.0, "One-sided label smoothing.", lower_bound=0.0)
 flags.DEFINE_float("gradient_penalty", 0.0, "WGAN-GP weight (0: off).", lower_bound=0.0)
 flags.DEFINE_float("r1_gamma", 0.0, "R1 penalty gamma (0: off).", lower_bound=0.0)
@@ -78,6 +88,14 @@ def _config():
 
     names = {f.name for f in dataclasses.fields(TrainConfig)} - _NOT_CONFIG
     overrides = {name: FLAGS[name].value for name in names if name in FLAGS and FLAGS[name].present}
+    for name in ("generator_units", "discriminator_units"):
+        if name in overrides:
+            try:
+                overrides[name] = [int(v) for v in overrides[name]]
+            except ValueError:
+                raise ValueError(
+                    f"{name} must be comma-separated integers; got {','.join(overrides[name])!r}."
+                ) from None
     if "jit_compile" in overrides:
         overrides["jit_compile"] = {"auto": "auto", "true": True, "false": False}[
             overrides["jit_compile"]
@@ -91,23 +109,25 @@ def main(argv: list[str]) -> int:
     from kgan import data as data_lib
     from kgan.training import Diverged, Interrupted, build_gan, train_and_evaluate
 
-    config = _config()
     if FLAGS.cpu_replicas is not None:
         from kgan import distribute
 
         distribute.split_cpu(FLAGS.cpu_replicas)
     try:
+        config = _config()
         config.validate()
         if FLAGS.dry_run:
             x, labels = data_lib.load_arrays(
                 config.dataset, data_dir=config.data_dir, download=config.download,
                 seed=config.seed, with_labels=config.conditional,
+                num_examples=config.num_examples,
             )  # fmt: skip
             dataset = data_lib.from_arrays(x, labels, batch_size=config.batch_size)
             num_classes = None if labels is None else int(labels.max()) + 1
             sample_shape = tuple(dataset.element_spec[0].shape[1:] if labels is not None
                                  else dataset.element_spec.shape[1:])  # fmt: skip
-            gan = build_gan(config, sample_shape, num_classes)
+            steps = config.epochs * (config.steps_per_epoch or len(x) // config.batch_size)
+            gan = build_gan(config, sample_shape, num_classes, total_steps=max(steps, 1))
             print(
                 f"dry run: {len(x)} examples of shape {tuple(x.shape[1:])}, "
                 f"generator {gan.generator.count_params():,} parameters, "
