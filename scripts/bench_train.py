@@ -1,0 +1,670 @@
+"""Images per second of the adversarial update: kgan vs plain Keras vs PyTorch, side by side.
+
+Three implementations of one GAN update on the same networks (the 28x28x1 DCGAN
+of `kgan.networks.dcgan(64, (28, 28, 1))` and the MLP pair of
+`kgan.networks.mlp(64, (28, 28, 1))`), batch 128, Adam(2e-4, beta_1=0.5),
+the non-saturating loss:
+
+- `kgan`: `kgan.GAN.fit` on the `tf.data` pipeline that `kgan.data.from_arrays`
+  builds (cache, shuffle, batch, prefetch), passed through
+  `kgan.distribute.prepare_dataset` (tf.data autotuning off; see its docstring
+  and `--raw_pipeline`);
+- `keras`: a plain `keras.Model` with the two-tape `train_step` of the keras.io
+  DCGAN tutorial (D on concat([real, fake]), then G on fresh latents; with
+  `training=True` for both networks, as kgan), trained with `fit` on the same
+  pipeline;
+- `torch`: the same networks and algorithm in PyTorch eager, written as the
+  PyTorch DCGAN example writes it (D on the real batch, then on the fake
+  batch, then G), on an in-memory tensor shuffled every epoch.
+
+`--frameworks` also takes `kgan_step`: `GAN.train_step` in a `tf.function`
+called on in-memory batches, without `fit` (to see what `fit` costs).
+
+Two variants: `fresh` (the paper's: the generator update draws fresh noise,
+two generator passes per step) and `reuse` (the PyTorch DCGAN example's: the
+generator update reuses the fake batch of the discriminator update).
+Precisions: `fp32`, and `bf16` (`mixed_bfloat16` in Keras,
+`torch.autocast("cpu", torch.bfloat16)` in PyTorch).
+
+One long-lived worker process per runtime (TensorFlow, PyTorch) builds and warms
+up every case, then the driver asks for one timed sample at a time, in a new
+random order every round, so load from other processes hits every case alike;
+only one worker runs at a time, and each sample waits (up to `--idle_patience`)
+for other processes to leave the CPU idle: PyTorch's OpenMP threads in
+particular collapse when the 2 cores are shared (10-50x slower). A sample is
+`fit` over enough epochs to last `--seconds`. The table shows the best round,
+the median and the range.
+
+The PyTorch worker runs under another interpreter (a virtual environment made
+from `scripts/requirements-bench.txt`), so kgan never depends on torch:
+
+    python3.11 -m venv /tmp/benchvenv
+    /tmp/benchvenv/bin/pip install -r scripts/requirements-bench.txt
+    .venv/bin/python scripts/bench_train.py --torch_python /tmp/benchvenv/bin/python
+
+Run from a checkout; `--help` lists the options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+
+BATCH = 128
+LATENT = 64
+IMAGE = (28, 28, 1)
+FRAMEWORKS = ("kgan", "keras", "torch")
+MODELS = ("dcgan", "mlp")
+VARIANTS = ("fresh", "reuse")
+PRECISIONS = ("fp32", "bf16")
+_REPLY = "@@bench "
+
+
+# ----------------------------------------------------------------------- FLOPs
+
+
+def _dcgan_macs(latent: int = LATENT, width: int = 64) -> tuple[int, int]:
+    """Multiply-adds of one forward pass of G and of D for one 28x28x1 image."""
+    w0, w1 = 2 * width, width  # generator widths [128, 64]; D: 64 then 128
+    g = latent * 7 * 7 * w0 + 7 * 7 * w0 * w1 * 16 + 14 * 14 * w1 * 1 * 16
+    d = 14 * 14 * 1 * w1 * 16 + 7 * 7 * w1 * w0 * 16 + 7 * 7 * w0
+    return g, d
+
+
+def _mlp_macs(latent: int = LATENT) -> tuple[int, int]:
+    g = latent * 256 + 256 * 256 + 256 * 784
+    d = 784 * 640 + 128 * 640 + 128
+    return g, d
+
+
+def flops_per_image(model: str, variant: str) -> float:
+    """FLOPs of one update per real image (1 MAC = 2 FLOPs; a backward pass = 2 forward).
+
+    D update: G forward (outside the tape), D forward on real and fake, D
+    backward on both. G update: G forward (skipped by `reuse`), D forward and
+    backward to its input (1x), G backward. About 162 MFLOP for the fresh
+    DCGAN step, 148 for the reused one.
+    """
+    g, d = _dcgan_macs() if model == "dcgan" else _mlp_macs()
+    d_update = g + 2 * d + 2 * (2 * d)
+    g_update = (0 if variant == "reuse" else g) + d + d + 2 * g
+    return 2.0 * (d_update + g_update)
+
+
+# ------------------------------------------------------------ shared by workers
+
+
+def _images(n: int, seed: int = 0):
+    """uint8 (n, 28, 28, 1) images: smooth random blobs (content does not change speed)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, 256, size=(n, 7, 7, 1)).astype(np.float32)
+    return np.repeat(np.repeat(coarse, 4, axis=1), 4, axis=2).astype(np.uint8)
+
+
+class _Case:
+    """A built, warmed-up case that can time itself."""
+
+    def run(self, epochs: int) -> None:
+        raise NotImplementedError
+
+    def timed(self, epochs: int) -> float:
+        start = time.perf_counter()
+        self.run(epochs)
+        return time.perf_counter() - start
+
+
+# ------------------------------------------------------------ TensorFlow side
+
+
+def _tf_setup(options: dict) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if options["device"] == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    import tensorflow as tf
+
+    if options["threads"]:
+        tf.config.threading.set_intra_op_parallelism_threads(options["threads"])
+    if options["inter_op"]:
+        tf.config.threading.set_inter_op_parallelism_threads(options["inter_op"])
+
+
+def _keras_two_tape_class():
+    import keras
+    import tensorflow as tf
+    from keras import ops
+
+    class TwoTapeGAN(keras.Model):
+        """The keras.io DCGAN tutorial's train_step (fresh) and its reuse-fake twin."""
+
+        def __init__(self, generator, discriminator, reuse_fake: bool):
+            super().__init__()
+            self.generator = generator
+            self.discriminator = discriminator
+            self.reuse_fake = reuse_fake
+            self.seed_generator = keras.random.SeedGenerator(0)
+            self.d_loss_metric = keras.metrics.Mean(name="d_loss")
+            self.g_loss_metric = keras.metrics.Mean(name="g_loss")
+            self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+        def compile(self, d_optimizer, g_optimizer, **kwargs):
+            super().compile(**kwargs)
+            self.d_optimizer = d_optimizer
+            self.g_optimizer = g_optimizer
+
+        @property
+        def metrics(self):
+            return [self.d_loss_metric, self.g_loss_metric]
+
+        def train_step(self, real_images):
+            batch_size = ops.shape(real_images)[0]
+            z = keras.random.normal((batch_size, LATENT), seed=self.seed_generator)
+            labels = ops.concatenate([ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], 0)
+            misleading = ops.ones((batch_size, 1))
+            d_vars = self.discriminator.trainable_weights
+            g_vars = self.generator.trainable_weights
+            if self.reuse_fake:
+                with tf.GradientTape() as g_tape:
+                    fake = self.generator(z, training=True)
+                    with tf.GradientTape() as d_tape:
+                        both = ops.concatenate([real_images, ops.stop_gradient(fake)], 0)
+                        d_loss = self.loss_fn(labels, self.discriminator(both, training=True))
+                    grads = d_tape.gradient(d_loss, d_vars)
+                    self.d_optimizer.apply_gradients(zip(grads, d_vars))
+                    g_loss = self.loss_fn(misleading, self.discriminator(fake, training=True))
+                self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, g_vars), g_vars))
+            else:
+                fake = self.generator(z, training=True)
+                both = ops.concatenate([real_images, fake], 0)
+                with tf.GradientTape() as tape:
+                    d_loss = self.loss_fn(labels, self.discriminator(both, training=True))
+                self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
+                z = keras.random.normal((batch_size, LATENT), seed=self.seed_generator)
+                with tf.GradientTape() as tape:
+                    fake = self.generator(z, training=True)
+                    g_loss = self.loss_fn(misleading, self.discriminator(fake, training=True))
+                self.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars))
+            self.d_loss_metric.update_state(d_loss)
+            self.g_loss_metric.update_state(g_loss)
+            return {"d_loss": self.d_loss_metric.result(), "g_loss": self.g_loss_metric.result()}
+
+    return TwoTapeGAN
+
+
+class _KerasCase(_Case):
+    """kgan.GAN.fit, the plain two-tape Keras model, or GAN.train_step without fit."""
+
+    def __init__(self, case: dict, options: dict):
+        import keras
+
+        import kgan
+
+        keras.mixed_precision.set_dtype_policy(
+            "mixed_bfloat16" if case["precision"] == "bf16" else "float32"
+        )
+        try:
+            keras.utils.set_random_seed(0)
+            if case["model"] == "dcgan":
+                generator, discriminator = kgan.networks.dcgan(LATENT, IMAGE)
+            else:
+                generator, discriminator = kgan.networks.mlp(LATENT, IMAGE)
+            self.dataset = kgan.data.from_arrays(
+                _images(BATCH * options["steps"]), batch_size=BATCH, seed=0
+            )
+            if not options["raw_pipeline"]:
+                from kgan import distribute
+
+                self.dataset = distribute.prepare_dataset(self.dataset)
+            reuse = case["variant"] == "reuse"
+            optimizers = [keras.optimizers.Adam(2e-4, beta_1=0.5) for _ in range(2)]
+            compile_options = {
+                "jit_compile": options["xla"],
+                "steps_per_execution": options["steps_per_execution"],
+            }
+            if case["framework"] in ("kgan", "kgan_step"):
+                self.model = kgan.GAN(generator, discriminator, seed=0, reuse_fake=reuse)
+            else:
+                self.model = _keras_two_tape_class()(generator, discriminator, reuse)
+            self.model.compile(*optimizers, **compile_options)
+        finally:
+            keras.mixed_precision.set_dtype_policy("float32")
+        self.direct = case["framework"] == "kgan_step"
+        if self.direct:
+            import tensorflow as tf
+
+            self.step = tf.function(self.model.train_step, jit_compile=options["xla"])
+            self.batches = list(self.dataset)
+
+    def run(self, epochs: int) -> None:
+        if not self.direct:
+            self.model.fit(self.dataset, epochs=epochs, verbose=0)
+            return
+        for _ in range(epochs):
+            for batch in self.batches:
+                logs = self.step(batch)
+        float(logs["d_loss"])
+
+
+def _tf_peak(options: dict) -> dict:
+    """GFLOP/s of large matmuls in TensorFlow, fp32 and bf16."""
+    import tensorflow as tf
+
+    result = {}
+    for name, dtype in (("fp32", tf.float32), ("bf16", tf.bfloat16)):
+        best = 0.0
+        for n in (1024, 2048, 3072):
+            a = tf.cast(tf.random.normal((n, n)), dtype)
+            matmul = tf.function(lambda x: tf.matmul(x, x))
+            matmul(a).numpy()
+            for _ in range(3):
+                start = time.perf_counter()
+                for _ in range(4):
+                    out = matmul(a)
+                out.numpy()
+                best = max(best, 4 * 2 * n**3 / (time.perf_counter() - start) / 1e9)
+        result[name] = best
+    return result
+
+
+# --------------------------------------------------------------- PyTorch side
+
+
+class _TorchCase(_Case):
+    def __init__(self, case: dict, options: dict):
+        import torch
+        from torch import nn
+
+        torch.manual_seed(0)
+
+        class Maxout(nn.Module):
+            def __init__(self, d_in, units, pieces=5):
+                super().__init__()
+                self.units, self.pieces = units, pieces
+                self.linear = nn.Linear(d_in, units * pieces)
+
+            def forward(self, x):
+                return self.linear(x).view(-1, self.units, self.pieces).amax(-1)
+
+        if case["model"] == "dcgan":
+            generator = nn.Sequential(
+                nn.Linear(LATENT, 7 * 7 * 128, bias=False),
+                nn.BatchNorm1d(7 * 7 * 128, eps=1e-3, momentum=0.01),
+                nn.ReLU(),
+                nn.Unflatten(1, (128, 7, 7)),
+                nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(64, eps=1e-3, momentum=0.01),
+                nn.ReLU(),
+                nn.ConvTranspose2d(64, 1, 4, 2, 1),
+                nn.Tanh(),
+            )
+            discriminator = nn.Sequential(
+                nn.Conv2d(1, 64, 4, 2, 1),
+                nn.LeakyReLU(0.2),
+                nn.Conv2d(64, 128, 4, 2, 1),
+                nn.LeakyReLU(0.2),
+                nn.Flatten(),
+                nn.Linear(7 * 7 * 128, 1),
+            )
+        else:
+            generator = nn.Sequential(
+                nn.Linear(LATENT, 256),
+                nn.ReLU(),
+                nn.Linear(256, 256),
+                nn.ReLU(),
+                nn.Linear(256, 784),
+                nn.Tanh(),
+                nn.Unflatten(1, (1, 28, 28)),
+            )
+            discriminator = nn.Sequential(
+                nn.Flatten(),
+                Maxout(784, 128),
+                nn.Dropout(0.2),
+                Maxout(128, 128),
+                nn.Dropout(0.2),
+                nn.Linear(128, 1),
+            )
+        self.generator, self.discriminator = generator, discriminator
+        self.opt_d = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
+        self.opt_g = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
+        self.criterion = nn.BCEWithLogitsLoss()
+        images = torch.from_numpy(_images(BATCH * options["steps"])).permute(0, 3, 1, 2)
+        self.images = (images.float() / 127.5 - 1.0).contiguous()
+        self.ones, self.zeros = torch.ones(BATCH, 1), torch.zeros(BATCH, 1)
+        self.bf16 = case["precision"] == "bf16"
+        self.reuse = case["variant"] == "reuse"
+        self.steps = options["steps"]
+
+    def step(self, real):
+        # The PyTorch DCGAN example: D on real, D on fake.detach(), then G.
+        import torch
+
+        def autocast():
+            return torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
+
+        generator, discriminator, criterion = self.generator, self.discriminator, self.criterion
+        discriminator.zero_grad(set_to_none=True)
+        with autocast():
+            d_real = criterion(discriminator(real).float(), self.ones)
+        d_real.backward()
+        with autocast():
+            fake = generator(torch.randn(BATCH, LATENT))
+            d_fake = criterion(discriminator(fake.detach()).float(), self.zeros)
+        d_fake.backward()
+        self.opt_d.step()
+        generator.zero_grad(set_to_none=True)
+        if not self.reuse:
+            with autocast():
+                fake = generator(torch.randn(BATCH, LATENT))
+        with autocast():
+            g_loss = criterion(discriminator(fake).float(), self.ones)
+        g_loss.backward()
+        self.opt_g.step()
+        return d_real.item() + d_fake.item(), g_loss.item()
+
+    def run(self, epochs: int) -> None:
+        import torch
+
+        for _ in range(epochs):
+            order = torch.randperm(len(self.images))
+            for i in range(self.steps):
+                self.step(self.images[order[i * BATCH : (i + 1) * BATCH]])
+
+
+def _torch_setup(options: dict) -> None:
+    import torch
+
+    torch.set_num_threads(options["threads"] or os.cpu_count())
+    torch.set_num_interop_threads(1)
+
+
+def _torch_peak(options: dict) -> dict:
+    import torch
+
+    result = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        best = 0.0
+        for n in (1024, 2048, 3072):
+            a = torch.randn(n, n).to(dtype)
+            a @ a
+            for _ in range(3):
+                start = time.perf_counter()
+                for _ in range(4):
+                    a @ a
+                best = max(best, 4 * 2 * n**3 / (time.perf_counter() - start) / 1e9)
+        result[name] = best
+    return result
+
+
+# ------------------------------------------------------------------- workers
+
+
+def _serve(runtime: str, options: dict) -> None:
+    """Answers the driver's requests, one JSON line each, until stdin closes."""
+    if runtime == "torch":
+        _torch_setup(options)
+        make, peak = _TorchCase, _torch_peak
+    else:
+        _tf_setup(options)
+        make, peak = _KerasCase, _tf_peak
+    cases: dict[str, tuple[_Case, int]] = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        if request["cmd"] == "peak":
+            reply = peak(options)
+        elif request["cmd"] == "prepare":
+            start = time.perf_counter()
+            case = make(request["case"], options)
+            case.run(1)  # traces, builds, warms up
+            warmup = time.perf_counter() - start
+            epoch = case.timed(1)
+            epochs = max(1, math.ceil(options["seconds"] / epoch))
+            cases[request["key"]] = (case, epochs)
+            reply = {"warmup_s": warmup, "epochs": epochs}
+        else:
+            case, epochs = cases[request["key"]]
+            seconds = case.timed(epochs)
+            reply = {"img_s": epochs * options["steps"] * BATCH / seconds, "seconds": seconds}
+        print(_REPLY + json.dumps(reply), flush=True)
+
+
+class _Worker:
+    def __init__(self, python: str, runtime: str, options: dict, log):
+        env = dict(os.environ)
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [python, os.path.abspath(__file__), "--_serve", runtime, json.dumps(options)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=env,
+        )
+
+    def ask(self, request: dict) -> dict:
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        for line in self.process.stdout:
+            if line.startswith(_REPLY):
+                return json.loads(line[len(_REPLY) :])
+        raise RuntimeError(f"the worker died (exit code {self.process.wait()}); see its log")
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def _cpu_busy(interval: float = 0.5) -> float:
+    """Fraction of the machine's CPU time spent busy over `interval` s (Linux; 0 elsewhere)."""
+
+    def read():
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        idle = values[3] + values[4]
+        return sum(values) - idle, sum(values)
+
+    try:
+        busy0, total0 = read()
+        time.sleep(interval)
+        busy1, total1 = read()
+    except OSError:
+        return 0.0
+    return (busy1 - busy0) / max(total1 - total0, 1)
+
+
+def _wait_for_idle(threshold: float, patience: float) -> float:
+    """Waits up to `patience` s for an idle CPU; returns the share other processes kept busy."""
+    deadline = time.monotonic() + patience
+    busy = _cpu_busy()
+    while busy > threshold and time.monotonic() < deadline:
+        time.sleep(2.0)
+        busy = _cpu_busy()
+    return busy
+
+
+def _table(cases: list[dict], samples: dict[str, list[float]], peak: dict, args) -> str:
+    def key(case):
+        return json.dumps(case, sort_keys=True)
+
+    def best(case):
+        values = samples.get(key(case))
+        return max(values) if values else None
+
+    lines = [
+        f"batch {BATCH}; {args.threads or os.cpu_count()} threads; XLA "
+        f"{'on' if args.xla else 'off'}; steps_per_execution {args.steps_per_execution}; "
+        f"{args.rounds} rounds of ~{args.seconds:g} s per case; img/s: best round "
+        "(median, min-max)",
+        "measured peak (best large matmul, TF or torch, at the start or the end): "
+        f"fp32 {peak.get('fp32', 0):.0f} GFLOP/s, bf16 {peak.get('bf16', 0):.0f} GFLOP/s",
+        "",
+        "| model | variant | precision | framework | img/s | median (min-max) | GFLOP/s "
+        "| of peak | vs torch fp32 |",
+        "|---|---|---|---|---:|---|---:|---:|---:|",
+    ]
+    for case in cases:
+        rate = best(case)
+        if rate is None:
+            continue
+        values = samples[key(case)]
+        flops = flops_per_image(case["model"], case["variant"]) * rate / 1e9
+        reference = best(dict(case, framework="torch", precision="fp32"))
+        ratio = f"{rate / reference:.2f}x" if reference else "n/a"
+        of_peak = f"{100 * flops / peak[case['precision']]:.0f}%" if peak else "n/a"
+        lines.append(
+            f"| {case['model']} | {case['variant']} | {case['precision']} | {case['framework']} "
+            f"| {rate:.0f} | {statistics.median(values):.0f} ({min(values):.0f}-"
+            f"{max(values):.0f}) | {flops:.0f} | {of_peak} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS), help="and kgan_step")
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--precisions", default=",".join(PRECISIONS))
+    parser.add_argument("--rounds", type=int, default=5, help="timed samples of each case")
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of one sample")
+    parser.add_argument("--steps", type=int, default=20, help="batches in the dataset (an epoch)")
+    parser.add_argument("--threads", type=int, default=2, help="intra-op threads (0: default)")
+    parser.add_argument("--inter_op", type=int, default=0, help="TF inter-op threads (0: default)")
+    parser.add_argument("--steps_per_execution", type=int, default=1)
+    parser.add_argument("--xla", action="store_true", help="jit_compile=True in the Keras cases")
+    parser.add_argument(
+        "--raw_pipeline",
+        action="store_true",
+        help="kgan.data's pipeline as it is, without kgan.distribute.prepare_dataset "
+        "(tf.data autotuning on: epochs can stall when their iterator is destroyed)",
+    )
+    parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
+    parser.add_argument("--torch_python", default=None, help="an interpreter with torch")
+    parser.add_argument("--seed", type=int, default=0, help="of the order of the samples")
+    parser.add_argument("--log", default=os.devnull, help="the workers' stderr goes here")
+    parser.add_argument(
+        "--idle_threshold",
+        type=float,
+        default=0.2,
+        help="before each sample, wait until other processes use less than this share of the CPU",
+    )
+    parser.add_argument(
+        "--idle_patience", type=float, default=120.0, help="longest wait for that (s)"
+    )
+    parser.add_argument("--json", default=None, help="also write every sample here")
+    parser.add_argument("--verbose", action="store_true", help="print every sample")
+    parser.add_argument("--_serve", nargs=2, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args._serve is not None:
+        _serve(args._serve[0], json.loads(args._serve[1]))
+        return 0
+
+    frameworks = args.frameworks.split(",")
+    torch_python = args.torch_python or sys.executable
+    if "torch" in frameworks:
+        probe = subprocess.run([torch_python, "-c", "import torch"], capture_output=True)
+        if probe.returncode:
+            print(f"no torch under {torch_python}: pass --torch_python (see --help); skipped.")
+            frameworks.remove("torch")
+    options = {
+        key: getattr(args, key)
+        for key in (
+            "steps",
+            "seconds",
+            "threads",
+            "inter_op",
+            "steps_per_execution",
+            "xla",
+            "raw_pipeline",
+        )
+    }
+    options["device"] = args.device
+    cases = [
+        {"model": m, "variant": v, "precision": p, "framework": f}
+        for m, v, p, f in itertools.product(
+            args.models.split(","),
+            args.variants.split(","),
+            args.precisions.split(","),
+            frameworks,
+        )
+    ]
+    with open(args.log, "a") as log:
+        workers = {"tf": _Worker(sys.executable, "tf", options, log)}
+        if "torch" in frameworks:
+            workers["torch"] = _Worker(torch_python, "torch", options, log)
+        try:
+            return _measure(cases, workers, args)
+        finally:
+            for worker in workers.values():
+                worker.close()
+
+
+def _measure(cases: list[dict], workers: dict, args) -> int:
+    def runtime(case):
+        return "torch" if case["framework"] == "torch" else "tf"
+
+    def measure_peaks():
+        results = []
+        for worker in workers.values():
+            _wait_for_idle(args.idle_threshold, args.idle_patience)
+            results.append(worker.ask({"cmd": "peak"}))
+        return results
+
+    peaks = measure_peaks()
+    peak = {p: max(result[p] for result in peaks) for p in PRECISIONS}
+    print(
+        "peak GFLOP/s:",
+        {name: {k: round(v) for k, v in p.items()} for name, p in zip(workers, peaks)},
+    )
+    for case in cases:
+        key = json.dumps(case, sort_keys=True)
+        reply = workers[runtime(case)].ask({"cmd": "prepare", "case": case, "key": key})
+        print(
+            f"prepared {case}: warm-up {reply['warmup_s']:.1f} s, {reply['epochs']} epochs/sample"
+        )
+    samples: dict[str, list[float]] = {}
+    busy_before: list[float] = []
+    order = random.Random(args.seed)
+    for round_ in range(args.rounds):
+        for case in order.sample(cases, len(cases)):
+            key = json.dumps(case, sort_keys=True)
+            busy = _wait_for_idle(args.idle_threshold, args.idle_patience)
+            reply = workers[runtime(case)].ask({"cmd": "time", "key": key})
+            samples.setdefault(key, []).append(reply["img_s"])
+            busy_before.append(busy)
+            if args.verbose:
+                print(f"  {case}: {reply['img_s']:.0f} img/s (CPU busy {busy:.0%})", flush=True)
+        print(f"round {round_ + 1}/{args.rounds} done", flush=True)
+        if args.json:  # after every round, so that a cut-short run keeps its samples
+            with open(args.json, "w") as f:
+                json.dump({"peak": peak, "peaks": peaks, "samples": samples, "args": vars(args)}, f)
+        if round_ + 1 < args.rounds and args.verbose:
+            print(_table(cases, samples, peak, args), flush=True)
+    # Measured again at the end: the best of both, as load from other processes lowers it.
+    peaks += measure_peaks()
+    peak = {p: max(result[p] for result in peaks) for p in PRECISIONS}
+    print()
+    print(_table(cases, samples, peak, args))
+    quiet = sum(b <= args.idle_threshold for b in busy_before)
+    print(
+        f"\n{quiet} of {len(busy_before)} samples started on an idle machine (other processes "
+        f"< {args.idle_threshold:.0%} of the CPU over the 0.5 s before); the rest waited "
+        f"{args.idle_patience:g} s for it in vain."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
