@@ -12,7 +12,7 @@ from kgan._backend import ensure_tensorflow_backend
 
 ensure_tensorflow_backend()
 
-from kgan import callbacks, data, layers, losses, networks  # noqa: E402
+from kgan import callbacks, data, distribute, layers, losses, networks, presets  # noqa: E402
 from kgan.gan import GAN  # noqa: E402
 from kgan.latents import sample_latents  # noqa: E402
 from kgan.version import __version__  # noqa: E402
@@ -22,8 +22,10 @@ __all__ = [
     "__version__",
     "callbacks",
     "data",
+    "distribute",
     "layers",
     "losses",
     "networks",
+    "presets",
     "sample_latents",
 ]

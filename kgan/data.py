@@ -28,6 +28,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from kgan import distribute
+
 RING8_RADIUS = 1.0
 RING8_STD = 0.01
 GRID25_STD = 0.05
@@ -164,7 +166,9 @@ def _pipeline(
     ds = tf.data.Dataset.from_tensor_slices(elements).cache()
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    return distribute.prepare_dataset(
+        ds.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def resumable_batches(
@@ -223,7 +227,9 @@ def resumable_batches(
     first_epoch = int(start_step) // steps_per_epoch
     ds = tf.data.Dataset.range(first_epoch, 2**62).flat_map(epoch_order)
     ds = ds.skip(int(start_step) - first_epoch * steps_per_epoch)
-    return ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    return distribute.prepare_dataset(
+        ds.map(gather, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+    )
 
 
 def _check_labels(labels, n: int) -> np.ndarray:

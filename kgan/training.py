@@ -801,10 +801,8 @@ def _train_and_evaluate(
 
 
 def _fit(gan, x, labels, config, step, callbacks, initial_epoch, epochs, steps_per_epoch):
-    dataset = distribute.prepare_dataset(
-        data_lib.resumable_batches(
-            x, labels, batch_size=config.batch_size, seed=config.seed, start_step=step
-        )
+    dataset = data_lib.resumable_batches(
+        x, labels, batch_size=config.batch_size, seed=config.seed, start_step=step
     )
     result = gan.fit(
         dataset,

@@ -6,9 +6,8 @@ of `kgan.networks.dcgan(64, (28, 28, 1))` and the MLP pair of
 the non-saturating loss:
 
 - `kgan`: `kgan.GAN.fit` on the `tf.data` pipeline that `kgan.data.from_arrays`
-  builds (cache, shuffle, batch, prefetch), passed through
-  `kgan.distribute.prepare_dataset` (tf.data autotuning off; see its docstring
-  and `--raw_pipeline`);
+  builds (cache, shuffle, batch, prefetch, tf.data autotuning off: see
+  `kgan.distribute.prepare_dataset` and `--raw_pipeline`);
 - `keras`: a plain `keras.Model` with the two-tape `train_step` of the keras.io
   DCGAN tutorial (D on concat([real, fake]), then G on fresh latents; with
   `training=True` for both networks, as kgan), trained with `fit` on the same
@@ -220,10 +219,10 @@ class _KerasCase(_Case):
             self.dataset = kgan.data.from_arrays(
                 _images(BATCH * options["steps"]), batch_size=BATCH, seed=0
             )
-            if not options["raw_pipeline"]:
+            if options["raw_pipeline"]:
                 from kgan import distribute
 
-                self.dataset = distribute.prepare_dataset(self.dataset)
+                self.dataset = distribute.prepare_dataset(self.dataset, autotune=True)
             reuse = case["variant"] == "reuse"
             optimizers = [keras.optimizers.Adam(2e-4, beta_1=0.5) for _ in range(2)]
             compile_options = {
@@ -546,8 +545,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--raw_pipeline",
         action="store_true",
-        help="kgan.data's pipeline as it is, without kgan.distribute.prepare_dataset "
-        "(tf.data autotuning on: epochs can stall when their iterator is destroyed)",
+        help="kgan.data's pipeline with tf.data autotuning turned back on (epochs can stall "
+        "when their iterator is destroyed; see kgan.distribute.prepare_dataset)",
     )
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu")
     parser.add_argument("--torch_python", default=None, help="an interpreter with torch")

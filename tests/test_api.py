@@ -16,9 +16,11 @@ def test_all_snapshot():
             "__version__",
             "callbacks",
             "data",
+            "distribute",
             "layers",
             "losses",
             "networks",
+            "presets",
             "sample_latents",
         ]
     )
