@@ -87,7 +87,7 @@ class TrainConfig:
         data_scale: the networks see data divided by this (e.g. 4 for grid25's
             +-4), through `networks.rescale`.
         lr_decay: cosine decay of both learning rates to 0 over the run's
-            steps (as first configured: growing `epochs` on resume keeps it).
+            steps (so a resumed run cannot change `epochs`).
         num_examples: points drawn for ring8/grid25 (None: 20,000).
         label_smoothing: one-sided label smoothing (logistic losses).
         gradient_penalty: WGAN-GP weight (0: off).
@@ -545,10 +545,12 @@ def _stop_on_signals(state: _RunState) -> Iterator[None]:
 
 def _config_differences(saved: dict[str, Any], config: TrainConfig) -> list[str]:
     current = config.to_json()
+    # lr_decay's schedule spans the run's steps as first configured.
+    resumable = [k for k in RESUMABLE_CHANGES if not (k == "epochs" and config.lr_decay)]
     return [
         f"{key}: {saved.get(key)!r} in the run folder, {current[key]!r} now"
         for key in current
-        if key not in RESUMABLE_CHANGES and saved.get(key) != current[key]
+        if key not in resumable and saved.get(key) != current[key]
     ]
 
 

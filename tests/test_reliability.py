@@ -201,3 +201,14 @@ def test_steps_per_execution_counts_every_step_and_checkpoints_on_crossings(tmp_
     assert saved == [3, 6, 9, 12]
     with pytest.raises(ValueError, match="multiple of steps_per_execution=4"):
         train_and_evaluate(_config(steps_per_execution=4), tmp_path / "other")
+
+
+def test_lr_decay_resumes_from_its_schedule_and_refuses_more_epochs(tmp_path):
+    config = _config(lr_decay=True)
+    train_and_evaluate(config, tmp_path / "run")
+    again = train_and_evaluate(config, tmp_path / "run")  # loads the last checkpoint
+    optimizer = again["model"].g_optimizer
+    assert isinstance(optimizer._learning_rate, keras.optimizers.schedules.CosineDecay)
+    assert int(optimizer.iterations) == 12 and float(optimizer.learning_rate) == 0.0
+    with pytest.raises(ValueError, match="epochs: 2 in the run folder, 3 now"):
+        train_and_evaluate(_config(lr_decay=True, epochs=3), tmp_path / "run")
