@@ -54,7 +54,6 @@ CHECKPOINT_DIR = "checkpoints"
 # Settings that may change between a run and its resumption.
 RESUMABLE_CHANGES = (
     "epochs", "verbose", "data_dir", "download", "keep_checkpoints", "strategy",
-    "steps_per_execution",
 )  # fmt: skip
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
