@@ -260,7 +260,11 @@ def from_arrays(
         labels: optional int class labels (N,); the dataset then yields
             `(samples, labels)` pairs, as a conditional GAN needs.
         batch_size: samples per batch; the last incomplete batch is dropped.
-        seed: shuffling seed.
+        seed: shuffling seed. As with any `tf.data` shuffle, the order also
+            depends on TensorFlow's global seed when the dataset is built: call
+            `keras.utils.set_random_seed` first for an order that does not
+            depend on what ran before. (`kgan-train` uses `resumable_batches`,
+            whose order depends on `seed` alone.)
         shuffle: reshuffle every epoch.
 
     Raises:

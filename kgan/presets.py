@@ -90,7 +90,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "beta_1": 0.5,
         "beta_2": 0.999,
     },
-    "ring8": {**_MIXTURE, "dataset": "ring8", "epochs": 90},
+    "ring8": {**_MIXTURE, "dataset": "ring8", "epochs": 120},
     "grid25": {**_MIXTURE, "dataset": "grid25", "num_packed": 2, "data_scale": 4.0, "epochs": 100},
 }
 

@@ -134,9 +134,12 @@ def train_2d(dataset: str, preset: dict[str, Any], seed: int) -> tuple[Any, floa
     """Trains one GAN on `dataset` with `preset`; returns it and the wall time."""
     from kgan import data
 
+    # The GAN first: build_gan sets TensorFlow's global seed, on which the
+    # dataset's shuffle order also depends, so each seed's run is the same
+    # whatever ran before it in this process.
+    gan = build_2d_gan(preset, seed, dataset)
     x, _ = data.mixture_arrays(dataset, "train", num_examples=preset["num_examples"], seed=seed)
     ds = data.from_arrays(x, batch_size=preset["batch_size"], seed=seed)
-    gan = build_2d_gan(preset, seed, dataset)
     start = time.perf_counter()
     gan.fit(ds, epochs=preset["epochs"], verbose=0)
     return gan, time.perf_counter() - start
