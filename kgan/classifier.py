@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from kgan import features as features_lib
+from kgan.data import _check_labels as _check_data_labels
 
 __all__ = [
     "FEATURES_LAYER",
@@ -71,16 +72,8 @@ def _images(x: ArrayLike, what: str = "x") -> np.ndarray:
     return arr
 
 
-def _labels(y: ArrayLike, n: int) -> np.ndarray:
-    labels = np.asarray(y)
-    if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(
-            f"y must be {n} integer class labels, one per image; got shape {labels.shape} "
-            f"dtype {labels.dtype}."
-        )
-    if labels.min() < 0:
-        raise ValueError(f"y must be >= 0; got a minimum of {labels.min()}.")
-    return labels.astype(np.int32)
+def _check_labels(y: ArrayLike, n: int, name: str) -> np.ndarray:
+    return _check_data_labels(y, n, name, what="integer class labels, one per image")
 
 
 def build_classifier(
@@ -165,7 +158,7 @@ def train_classifier(
         >>> clf = train_classifier(x, y, epochs=10, seed=0)  # doctest: +SKIP
     """
     images = _images(x)
-    labels = _labels(y, images.shape[0])
+    labels = _check_labels(y, images.shape[0], name="y")
     k = int(labels.max()) + 1 if num_classes is None else int(num_classes)
     if labels.max() >= k:
         raise ValueError(f"y must lie in [0, {k}); got a maximum of {labels.max()}.")
@@ -178,7 +171,10 @@ def train_classifier(
     )
     val = None
     if validation is not None:
-        val = (_images(validation[0], "validation x"), _labels(validation[1], len(validation[0])))
+        val = (
+            _images(validation[0], "validation x"),
+            _check_labels(validation[1], len(validation[0]), name="validation y"),
+        )
     order = np.random.default_rng(seed).permutation(images.shape[0])
     model.fit(
         images[order],
@@ -202,7 +198,7 @@ def evaluate_accuracy(
         0.97...
     """
     images = _images(x)
-    labels = _labels(y, images.shape[0])
+    labels = _check_labels(y, images.shape[0], name="y")
     probs = features_lib.ClassifierFeatures(classifier)
     predicted = np.concatenate(
         [
@@ -245,7 +241,7 @@ def classifier_metrics(
         ... # doctest: +SKIP
     """
     real = _images(real_x, "real_x")
-    labels = None if real_y is None else _labels(real_y, real.shape[0])
+    labels = None if real_y is None else _check_labels(real_y, real.shape[0], name="real_y")
     evaluator = features_lib.Evaluator(
         ["fcd", "classifier_score", "class_coverage"],
         real=real,

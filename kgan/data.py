@@ -232,15 +232,17 @@ def resumable_batches(
     )
 
 
-def _check_labels(labels, n: int) -> np.ndarray:
+def _check_labels(
+    labels, n: int, name: str = "labels", what: str = "integers, one per sample"
+) -> np.ndarray:
+    """`n` non-negative integer class labels as int32; ValueError naming `name` otherwise."""
     labels = np.asarray(labels)
     if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(
-            f"labels must be {n} integers, one per sample; got shape {labels.shape} "
-            f"dtype {labels.dtype}."
+            f"{name} must be {n} {what}; got shape {labels.shape} dtype {labels.dtype}."
         )
     if labels.min() < 0:
-        raise ValueError(f"labels must be >= 0; got a minimum of {labels.min()}.")
+        raise ValueError(f"{name} must be >= 0; got a minimum of {labels.min()}.")
     return labels.astype(np.int32)
 
 

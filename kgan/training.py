@@ -304,7 +304,6 @@ def build_gan(
     sample_shape: tuple[int, ...],
     num_classes: int | None = None,
     *,
-    network_kwargs: dict[str, Any] | None = None,
     total_steps: int | None = None,
 ) -> GAN:
     """Builds and compiles the GAN that `config` describes for samples of `sample_shape`.
@@ -313,10 +312,27 @@ def build_gan(
         config: the settings.
         sample_shape: shape of one sample.
         num_classes: for a conditional GAN.
-        network_kwargs: more keyword arguments for the network builder
-            (`kgan.networks.mlp` or `dcgan`); they override the config's.
         total_steps: generator steps of the run; needed by `lr_decay`.
+
+    The networks are built under the dtype policy `config.precision`; the
+    global policy is restored afterwards.
     """
+    with _dtype_policy(config.precision):
+        return _build_gan(config, sample_shape, num_classes, total_steps)
+
+
+@contextlib.contextmanager
+def _dtype_policy(name: str) -> Iterator[None]:
+    """Sets Keras's global dtype policy to `name` for the block, then restores it."""
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)
+
+
+def _build_gan(config, sample_shape, num_classes, total_steps) -> GAN:
     keras.utils.set_random_seed(config.seed)
     arch = config.arch
     if arch == "auto":
@@ -328,7 +344,6 @@ def build_gan(
             if arch != "mlp" and name in mlp_only:
                 raise ValueError(f"{name} applies to the mlp networks, not arch={arch!r}.")
             kwargs[name] = getattr(config, name)
-    kwargs.update(network_kwargs or {})
     if config.num_packed > 1:
         if arch != "mlp":
             raise ValueError(f"num_packed (PacGAN) needs the mlp networks, not arch={arch!r}.")
@@ -603,15 +618,10 @@ def train_and_evaluate(
             f"batch_size={config.batch_size} must be divisible by the {replicas} replicas x "
             f"d_steps={config.d_steps}: each replica splits its share into d_steps minibatches."
         )
-    previous_policy = keras.mixed_precision.dtype_policy()
-    keras.mixed_precision.set_dtype_policy(config.precision)
-    try:
-        with strategy.scope():
-            result = _train_and_evaluate(
-                config, distribute.task_folder(workdir), resume=resume, callbacks=callbacks
-            )
-    finally:
-        keras.mixed_precision.set_dtype_policy(previous_policy)
+    with _dtype_policy(config.precision), strategy.scope():
+        result = _train_and_evaluate(
+            config, distribute.task_folder(workdir), resume=resume, callbacks=callbacks
+        )
     result["replicas"] = replicas
     return result
 

@@ -34,19 +34,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 PRECISION = "float32"  # set by --precision
 
 
-def _build(config, sample_shape, **kwargs):
-    """`build_gan` under the `--precision` dtype policy (restored afterwards)."""
-    import keras
-
-    from kgan.training import build_gan
-
-    keras.mixed_precision.set_dtype_policy(PRECISION)
-    try:
-        return build_gan(config, sample_shape, **kwargs)
-    finally:
-        keras.mixed_precision.set_dtype_policy("float32")
-
-
 def _train(config, workdir):
     from kgan.training import train_and_evaluate
 
@@ -61,19 +48,18 @@ def grid_row(preset: str, epochs: int, seed: int) -> dict:
     packing, EMA or learning-rate decay, so the rows differ only by preset.
     """
     from kgan import data, metrics
-    from kgan.training import TrainConfig
+    from kgan.training import TrainConfig, build_gan
 
     config = TrainConfig.from_preset(
         preset, dataset="grid25", arch="mlp", latent_dim=2, batch_size=100, seed=seed,
+        generator_units=[128, 128], discriminator_units=[128, 128], dropout=0.0, data_scale=4.0,
         augment=None,  # DiffAugment is for images: on points this row is the plain loss
-        ema_half_life=None,
+        ema_half_life=None, precision=PRECISION,
     )  # fmt: skip
-    network = {"generator_units": (128, 128), "discriminator_units": (128, 128), "dropout": 0.0}
-    gan = _build(config, (2,), network_kwargs=network)
+    gan = build_gan(config, (2,))
     x, _ = data.mixture_arrays("grid25", num_examples=100_000, seed=seed)
-    scale = 4.0
-    gan.fit(data.from_arrays(x / scale, batch_size=100, seed=seed), epochs=epochs, verbose=0)
-    return metrics.mode_coverage(gan.generate(2500, seed=seed + 100) * scale, "grid25")
+    gan.fit(data.from_arrays(x, batch_size=100, seed=seed), epochs=epochs, verbose=0)
+    return metrics.mode_coverage(gan.generate(2500, seed=seed + 100), "grid25")
 
 
 def digits_row(preset: str, epochs: int, seed: int, classifier, real) -> dict:
@@ -93,13 +79,13 @@ def digits_row(preset: str, epochs: int, seed: int, classifier, real) -> dict:
 def mnist_row(preset: str, epochs: int, seed: int, classifier, split) -> dict:
     from kgan import data
     from kgan.classifier import classifier_metrics
-    from kgan.training import TrainConfig
+    from kgan.training import TrainConfig, build_gan
 
     config = TrainConfig.from_preset(
         preset, dataset="mnist", arch="dcgan", epochs=epochs, batch_size=100, latent_dim=64,
-        width=32, seed=seed, verbose=0,
+        width=32, seed=seed, verbose=0, precision=PRECISION,
     )  # fmt: skip
-    gan = _build(config, (28, 28, 1))
+    gan = build_gan(config, (28, 28, 1))
     gan.fit(data.from_arrays(split["train_x"], batch_size=100, seed=seed), epochs=epochs, verbose=0)
     samples = gan.generate(2000, seed=seed + 100)
     return classifier_metrics(classifier, samples, split["test_x"], split["test_y"])
