@@ -65,6 +65,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from kgan import layers as kgan_layers
+
 __all__ = ["SubpixelShuffle", "conv_transpose_macs", "subpixel_generator"]
 
 POLYPHASE_MAX_FILTERS = 4
@@ -94,6 +96,11 @@ _ELEMENTWISE = frozenset(
     }
 )
 _ELEMENTWISE_LAYERS = (keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU)
+# The layers rewritten or folded, exactly these classes (kgan's differ from Keras's only
+# in how they train): a user's subclass may compute something else and is left alone.
+_CONV = (keras.layers.Conv2D, kgan_layers.Conv2D)
+_CONV_TRANSPOSE = (keras.layers.Conv2DTranspose, kgan_layers.Conv2DTranspose)
+_BATCHNORM = (keras.layers.BatchNormalization, kgan_layers.BatchNormalization)
 
 
 @keras.saving.register_keras_serializable(package="kgan")
@@ -204,7 +211,7 @@ class _Axis:
 
 
 def _rewritable(layer: Any, input_shape: tuple) -> bool:
-    if type(layer) is not keras.layers.Conv2DTranspose:
+    if type(layer) not in _CONV_TRANSPOSE:
         return False
     return (
         layer.data_format == "channels_last"
@@ -258,7 +265,7 @@ def _is_elementwise_layer(layer: Any) -> bool:
 
 def _foldable_batchnorm(node: Any) -> bool:
     layer = node.operation
-    if type(layer) is not keras.layers.BatchNormalization:
+    if type(layer) not in _BATCHNORM:
         return False
     axis = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
     rank = len(node.outputs[0].shape)
@@ -327,11 +334,7 @@ def _plan(
             chain = _Chain("conv_transpose")
         elif type(layer) is keras.layers.Dense and len(input_shape) == 2:
             chain = _Chain("dense")
-        elif (
-            type(layer) is keras.layers.Conv2D
-            and layer.data_format == "channels_last"
-            and layer.groups == 1
-        ):
+        elif type(layer) in _CONV and layer.data_format == "channels_last" and layer.groups == 1:
             chain = _Chain("conv")
         else:
             continue
@@ -398,7 +401,7 @@ def _channels_first_reshape(tail, single_consumer, consumers):
     users = consumers.get(id(nxt.outputs[0]), [])
     for user in users:
         layer, (source, *rest) = user.operation, user.arguments.keras_tensors
-        conv = type(layer) is keras.layers.Conv2D and layer.data_format == "channels_last"
+        conv = type(layer) in _CONV and layer.data_format == "channels_last"
         if rest or not (conv or _rewritable(layer, tuple(source.shape))):
             return None
     return nxt if users else None

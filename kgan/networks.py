@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
-from kgan.layers import Maxout
+from kgan.layers import BatchNormalization, Conv2D, Conv2DTranspose, Maxout
 
 DCGAN_SIZES = (8, 16, 28, 32, 64)
 UPSAMPLE_MODES = ("transpose", "resize")
@@ -201,22 +201,22 @@ def dcgan(
 
     inputs, h = _generator_inputs(latent_dim, num_classes, embed_dim=min(latent_dim, 32))
     h = layers.Dense(start * start * widths[0], use_bias=False, name="project")(h)
-    h = layers.BatchNormalization(name="project_bn")(h)
+    h = BatchNormalization(name="project_bn")(h)
     h = layers.ReLU(name="project_relu")(h)
     h = layers.Reshape((start, start, widths[0]), name="reshape")(h)
     for i in range(n_up):
         last = i == n_up - 1
         filters = channels if last else widths[i + 1]
         if upsample == "transpose":
-            conv = layers.Conv2DTranspose(
+            conv = Conv2DTranspose(
                 filters, 4, strides=2, padding="same", use_bias=last, name=f"up_{i}"
             )
             h = conv(h)
         else:
             h = layers.UpSampling2D(2, interpolation="nearest", name=f"resize_{i}")(h)
-            h = layers.Conv2D(filters, 3, padding="same", use_bias=last, name=f"up_{i}")(h)
+            h = Conv2D(filters, 3, padding="same", use_bias=last, name=f"up_{i}")(h)
         if not last:
-            h = layers.BatchNormalization(name=f"up_{i}_bn")(h)
+            h = BatchNormalization(name=f"up_{i}_bn")(h)
             h = layers.ReLU(name=f"up_{i}_relu")(h)
     out = layers.Activation("tanh", dtype="float32", name="samples")(h)
     generator = keras.Model(inputs, out, name="dcgan_generator")
@@ -224,7 +224,7 @@ def dcgan(
     inputs, x, labels = _discriminator_inputs(image_shape, num_classes)
     h = x
     for i in range(n_up):
-        conv = layers.Conv2D(widths[-1 - i], 4, strides=2, padding="same", name=f"down_{i}")
+        conv = Conv2D(widths[-1 - i], 4, strides=2, padding="same", name=f"down_{i}")
         h = _maybe_sn(conv, spectral_norm)(h)
         h = layers.LeakyReLU(0.2, name=f"down_{i}_lrelu")(h)
     h = layers.Flatten(name="flatten")(h)

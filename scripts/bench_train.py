@@ -16,8 +16,10 @@ the non-saturating loss:
   PyTorch DCGAN example writes it (D on the real batch, then on the fake
   batch, then G), on an in-memory tensor shuffled every epoch.
 
-`--frameworks` also takes `kgan_step`: `GAN.train_step` in a `tf.function`
-called on in-memory batches, without `fit` (to see what `fit` costs).
+`--frameworks` also takes `kgan_xla`: `kgan` with `jit_compile=True` (XLA; on
+CPU it pays for the MLP pair, whose step is many small ops, and not for the
+DCGAN), and `kgan_step`: `GAN.train_step` in a `tf.function` called on
+in-memory batches, without `fit` (to see what `fit` costs).
 
 Two variants: `fresh` (the paper's: the generator update draws fresh noise,
 two generator passes per step) and `reuse` (the PyTorch DCGAN example's: the
@@ -226,10 +228,10 @@ class _KerasCase(_Case):
             reuse = case["variant"] == "reuse"
             optimizers = [keras.optimizers.Adam(2e-4, beta_1=0.5) for _ in range(2)]
             compile_options = {
-                "jit_compile": options["xla"],
+                "jit_compile": options["xla"] or case["framework"] == "kgan_xla",
                 "steps_per_execution": options["steps_per_execution"],
             }
-            if case["framework"] in ("kgan", "kgan_step"):
+            if case["framework"] in ("kgan", "kgan_xla", "kgan_step"):
                 self.model = kgan.GAN(generator, discriminator, seed=0, reuse_fake=reuse)
             else:
                 self.model = _keras_two_tape_class()(generator, discriminator, reuse)
@@ -531,7 +533,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS), help="and kgan_step")
+    parser.add_argument(
+        "--frameworks", default=",".join(FRAMEWORKS), help="and kgan_xla, kgan_step"
+    )
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--precisions", default=",".join(PRECISIONS))
