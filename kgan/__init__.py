@@ -12,7 +12,16 @@ from kgan._backend import ensure_tensorflow_backend
 
 ensure_tensorflow_backend()
 
-from kgan import callbacks, data, distribute, layers, losses, networks, presets  # noqa: E402
+from kgan import (  # noqa: E402
+    callbacks,
+    data,
+    distribute,
+    layers,
+    losses,
+    networks,
+    optimizers,
+    presets,
+)
 from kgan.gan import GAN  # noqa: E402
 from kgan.latents import sample_latents  # noqa: E402
 from kgan.version import __version__  # noqa: E402
@@ -26,6 +35,7 @@ __all__ = [
     "layers",
     "losses",
     "networks",
+    "optimizers",
     "presets",
     "sample_latents",
 ]

@@ -94,8 +94,7 @@ class BatchNormalization(keras.layers.BatchNormalization):
     cast to float32 and back. The moving statistics are updated with the same
     formula as Keras's (biased batch variance). Inference mode, and whatever
     the fused op does not cover (renorm, `synchronized`, masks, an axis other
-    than the last, float64, epsilon < 1.001e-5, other backends), run Keras's
-    own code.
+    than the last, float64, epsilon < 1.001e-5), run Keras's own code.
 
     Forward and backward of the two batch norms of the 28x28 DCGAN generator
     (batch 128, 2 CPU cores): 6.2 ms with the Keras layer, 1.6 ms fused.
@@ -104,7 +103,7 @@ class BatchNormalization(keras.layers.BatchNormalization):
         >>> import numpy as np
         >>> bn = BatchNormalization()
         >>> y = bn(np.arange(8, dtype="float32").reshape(4, 2), training=True)
-        >>> np.round(np.asarray(y)[:, 0], 2).tolist()
+        >>> [round(float(v), 2) for v in np.asarray(y)[:, 0]]
         [-1.34, -0.45, 0.45, 1.34]
     """
 
@@ -114,7 +113,6 @@ class BatchNormalization(keras.layers.BatchNormalization):
             bool(training)
             and self.trainable
             and mask is None
-            and keras.backend.backend() == "tensorflow"
             and not self.renorm
             and not self.synchronized
             and rank >= 2
@@ -161,8 +159,8 @@ class BatchNormalization(keras.layers.BatchNormalization):
 # is a stride-1 convolution of x^T (C, H, W, N) with dy^T (Ho, Wo, N, O) dilated
 # by s, which oneDNN's forward kernel computes 1.4x faster here, transposes
 # included (scripts/bench_train.py measures the whole step). Only that case
-# (TensorFlow backend, bfloat16, no GPU or TPU, channels_last, no dilation)
-# takes this path; in float32 the native kernel is faster and is kept.
+# (training in bfloat16, no GPU or TPU, channels_last, no dilation) takes this
+# path; in float32 the native kernel is faster and is kept.
 
 
 def _conv_padding(size: int, out: int, kernel: int, stride: int, padding: str):
@@ -199,8 +197,6 @@ def _filter_grad(x, dy, kernel_size, strides, padding: str):
 
 
 def _fast_filter_grad_applies(layer, inputs) -> bool:
-    if keras.backend.backend() != "tensorflow":
-        return False
     import tensorflow as tf
 
     static = all(d is not None for d in inputs.shape[1:])

@@ -2,12 +2,15 @@
 
 Three implementations of one GAN update on the same networks (the 28x28x1 DCGAN
 of `kgan.networks.dcgan(64, (28, 28, 1))` and the MLP pair of
-`kgan.networks.mlp(64, (28, 28, 1))`), batch 128, Adam(2e-4, beta_1=0.5),
-the non-saturating loss:
+`kgan.networks.mlp(64, (28, 28, 1))`; both Keras cases build them with kgan's
+layers, `kgan.layers`), batch 128, Adam(2e-4, beta_1=0.5), the non-saturating
+loss:
 
 - `kgan`: `kgan.GAN.fit` on the `tf.data` pipeline that `kgan.data.from_arrays`
   builds (cache, shuffle, batch, prefetch, tf.data autotuning off: see
-  `kgan.distribute.prepare_dataset` and `--raw_pipeline`);
+  `kgan.distribute.prepare_dataset` and `--raw_pipeline`), with
+  `kgan.optimizers.Adam` (Keras's Adam through TensorFlow's fused kernel), as
+  `kgan-train` trains;
 - `keras`: a plain `keras.Model` with the two-tape `train_step` of the keras.io
   DCGAN tutorial (D on concat([real, fake]), then G on fresh latents; with
   `training=True` for both networks, as kgan), trained with `fit` on the same
@@ -226,12 +229,14 @@ class _KerasCase(_Case):
 
                 self.dataset = distribute.prepare_dataset(self.dataset, autotune=True)
             reuse = case["variant"] == "reuse"
-            optimizers = [keras.optimizers.Adam(2e-4, beta_1=0.5) for _ in range(2)]
+            kgan_case = case["framework"] in ("kgan", "kgan_xla", "kgan_step")
+            adam = kgan.optimizers.Adam if kgan_case else keras.optimizers.Adam
+            optimizers = [adam(2e-4, beta_1=0.5) for _ in range(2)]
             compile_options = {
                 "jit_compile": options["xla"] or case["framework"] == "kgan_xla",
                 "steps_per_execution": options["steps_per_execution"],
             }
-            if case["framework"] in ("kgan", "kgan_xla", "kgan_step"):
+            if kgan_case:
                 self.model = kgan.GAN(generator, discriminator, seed=0, reuse_fake=reuse)
             else:
                 self.model = _keras_two_tape_class()(generator, discriminator, reuse)

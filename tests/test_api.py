@@ -20,6 +20,7 @@ def test_all_snapshot():
             "layers",
             "losses",
             "networks",
+            "optimizers",
             "presets",
             "sample_latents",
         ]

@@ -34,10 +34,18 @@ CASES = {
     "d_steps2_shuffled": {"d_steps": 2},
     "reuse_fake_spe2": {"reuse_fake": True, "steps_per_execution": 2},
     "conditional_ema": {"conditional": True, "ema_half_life": 64.0},
+    # kgan.optimizers.Adam (the fused kernel) on each replica's variables; the label
+    # embedding's gradients are IndexedSlices.
+    "fused_adam_conditional": {"conditional": True, "fused_adam": True},
     # LossScaleOptimizer under a strategy: float16 sums differ per replica, hence the tolerance.
     "mixed_float16": {"d_steps": 2, "policy": "mixed_float16", "tolerance": 1e-2},
+    "mixed_float16_fused_adam": {
+        "policy": "mixed_float16",
+        "fused_adam": True,
+        "tolerance": 1e-2,
+    },
 }
-MULTI_WORKER_CASE = {"d_steps": 2, "steps_per_execution": 3, "evaluate": True}
+MULTI_WORKER_CASE = {"d_steps": 2, "steps_per_execution": 3, "evaluate": True, "fused_adam": True}
 
 
 def _train(case: dict, strategy: tf.distribute.Strategy) -> tuple[list[np.ndarray], dict]:
@@ -67,9 +75,10 @@ def _train(case: dict, strategy: tf.distribute.Strategy) -> tuple[list[np.ndarra
             ema_half_life=case.get("ema_half_life"),
             ema_rampup=None,
         )
+        adam = kgan.optimizers.Adam if case.get("fused_adam") else keras.optimizers.Adam
         gan.compile(
-            keras.optimizers.Adam(1e-2),
-            keras.optimizers.Adam(1e-2),
+            adam(1e-2),
+            adam(1e-2),
             steps_per_execution=case.get("steps_per_execution", 1),
         )
     history = dict(gan.fit(dataset, epochs=case.get("epochs", 2), verbose=0).history)
