@@ -80,6 +80,41 @@ def _resolve_generator(model: Any) -> keras.Model:
     )
 
 
+def _compute_dtypes(model: keras.Model) -> set[str]:
+    return {
+        layer.dtype_policy.compute_dtype
+        for layer in model._flatten_layers(include_self=False)
+        if not isinstance(layer, keras.layers.InputLayer)
+    }
+
+
+def _float32_twin(generator: keras.Model) -> tuple[keras.Model, str | None]:
+    """(a float32 copy of a mixed-precision generator, with its weights; the policy it had).
+
+    Mixed-precision models keep float32 weights and compute in float16 or
+    bfloat16, which ONNX Runtime's CPU kernels mostly lack, and which would make
+    the files compute something else than the manifest's float32 contract. The
+    exported files compute in float32; the parity check compares them with this
+    float32 Keras twin. A float32 generator is returned as it is.
+    """
+    if _compute_dtypes(generator) <= {"float32"}:
+        return generator, None
+    policy = next(
+        layer.dtype_policy.name
+        for layer in generator._flatten_layers(include_self=False)
+        if layer.dtype_policy.compute_dtype != "float32"
+    )
+
+    def as_float32(layer):
+        return layer.__class__.from_config({**layer.get_config(), "dtype": "float32"})
+
+    twin = keras.models.clone_model(generator, clone_function=as_float32)
+    twin.set_weights(generator.get_weights())
+    if not _compute_dtypes(twin) <= {"float32"}:
+        raise ValueError(f"Could not make a float32 copy of {generator.name!r} to export.")
+    return twin, policy
+
+
 def _num_classes(generator: keras.Model) -> int | None:
     inputs = generator.inputs
     if len(inputs) == 1:
@@ -376,7 +411,10 @@ def export_generator(
     Args:
         model: a `kgan.GAN` (its EMA generator when it has one), a generator
             `keras.Model`, or the path of a `.keras` file of either (loaded in
-            Keras safe mode).
+            Keras safe mode). A mixed-precision generator is exported as its
+            float32 twin (same weights; the manifest's `source_dtype_policy`
+            names the policy it had), since ONNX Runtime's CPU kernels mostly
+            lack float16 and bfloat16.
         out_dir: the export folder; must be absent or empty unless `overwrite`.
         opset: the ONNX opset.
         formats: any of "saved_model" and "onnx".
@@ -416,7 +454,7 @@ def export_generator(
         raise ValueError(f"opset must be an integer in [13, 21]; got opset={opset!r}.")
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, overwrite)
-    generator = _resolve_generator(model)
+    generator, source_policy = _float32_twin(_resolve_generator(model))
     contract = generator_contract(generator, output=output, opset=opset)
     if output == "uint8":
         tolerance = max(tolerance, 1.0)
@@ -455,6 +493,8 @@ def export_generator(
             "tolerance": tolerance,
             "verified": bool(verify),
             "onnx_graph": onnx_graph,
+            # A mixed-precision generator is exported (and checked) as its float32 twin.
+            "source_dtype_policy": source_policy or "float32",
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "source": str(model) if isinstance(model, (str, os.PathLike)) else generator.name,
         }

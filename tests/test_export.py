@@ -120,6 +120,33 @@ def test_uint8_output_is_baked_into_both_graphs(tmp_path):
     assert np.abs(images.astype(int) - expected).max() <= 1
 
 
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_generator_exports_as_its_float32_twin(tmp_path, policy):
+    import kgan_runtime
+
+    keras.mixed_precision.set_dtype_policy(policy)
+    try:
+        gan = _train_a_little(_gan(num_classes=3))
+    finally:
+        keras.mixed_precision.set_dtype_policy("float32")
+    assert gan.generator.get_layer("project").compute_dtype != "float32"
+    manifest = export_generator(gan, tmp_path / "mixed")
+    assert manifest["source_dtype_policy"] == policy
+    assert max(entry["max_abs_diff"] for entry in manifest["parity"].values()) <= 1e-4
+    onnx_model = onnx.load(str(tmp_path / "mixed" / "generator.onnx"))
+    half = {onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16}
+    assert not {t.data_type for t in onnx_model.graph.initializer} & half
+    casts = [n for n in onnx_model.graph.node if n.op_type == "Cast"]
+    assert not {a.i for n in casts for a in n.attribute if a.name == "to"} & half
+    # Same weights: the float32 files give the mixed-precision model's samples up to its rounding.
+    runtime = kgan_runtime.OnnxGenerator(tmp_path / "mixed" / "generator.onnx")
+    labels = np.array([0, 1, 2, 2, 1])
+    got = runtime.sample(5, seed=3, labels=labels)
+    want = gan.generate(5, seed=3, labels=labels)
+    assert np.abs(got - want).max() <= 0.05
+    assert gan.generator.get_layer("project").compute_dtype != "float32"  # the source is intact
+
+
 def test_conditional_generator_exports_a_labels_input(tmp_path):
     import kgan_runtime
 
