@@ -179,8 +179,8 @@ def _filter_grad(x, dy, kernel_size, strides, padding: str):
     for axis in (1, 2):
         size, out = x.shape[axis], dy.shape[axis]
         k, s = kernel_size[axis - 1], strides[axis - 1]
-        before, after = _conv_padding(size, out, k, s, padding)
-        # Pad (or crop, through the slice below) so that the result is exactly k wide.
+        before, _ = _conv_padding(size, out, k, s, padding)
+        # Pad the end (or crop it, through the slice below) so that the result is k wide.
         after = k + s * (out - 1) - size - before
         pads.append((before, max(after, 0)))
     xt = tf.transpose(x, [3, 1, 2, 0])  # (C, H, W, N): the batch becomes the channels
