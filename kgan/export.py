@@ -80,12 +80,14 @@ def _resolve_generator(model: Any) -> keras.Model:
     )
 
 
-def _compute_dtypes(model: keras.Model) -> set[str]:
-    return {
-        layer.dtype_policy.compute_dtype
+def _mixed_policies(model: keras.Model) -> list[str]:
+    """The names of the dtype policies of `model`'s layers that do not compute in float32."""
+    return [
+        layer.dtype_policy.name
         for layer in model._flatten_layers(include_self=False)
         if not isinstance(layer, keras.layers.InputLayer)
-    }
+        and layer.dtype_policy.compute_dtype != "float32"
+    ]
 
 
 def _float32_twin(generator: keras.Model) -> tuple[keras.Model, str | None]:
@@ -97,22 +99,18 @@ def _float32_twin(generator: keras.Model) -> tuple[keras.Model, str | None]:
     exported files compute in float32; the parity check compares them with this
     float32 Keras twin. A float32 generator is returned as it is.
     """
-    if _compute_dtypes(generator) <= {"float32"}:
+    mixed = _mixed_policies(generator)
+    if not mixed:
         return generator, None
-    policy = next(
-        layer.dtype_policy.name
-        for layer in generator._flatten_layers(include_self=False)
-        if layer.dtype_policy.compute_dtype != "float32"
-    )
 
     def as_float32(layer):
         return layer.__class__.from_config({**layer.get_config(), "dtype": "float32"})
 
     twin = keras.models.clone_model(generator, clone_function=as_float32)
     twin.set_weights(generator.get_weights())
-    if not _compute_dtypes(twin) <= {"float32"}:
+    if _mixed_policies(twin):
         raise ValueError(f"Could not make a float32 copy of {generator.name!r} to export.")
-    return twin, policy
+    return twin, mixed[0]
 
 
 def _num_classes(generator: keras.Model) -> int | None:

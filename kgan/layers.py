@@ -96,8 +96,9 @@ class BatchNormalization(keras.layers.BatchNormalization):
     the fused op does not cover (renorm, `synchronized`, masks, an axis other
     than the last, float64, epsilon < 1.001e-5), run Keras's own code.
 
-    Forward and backward of the two batch norms of the 28x28 DCGAN generator
-    (batch 128, 2 CPU cores): 6.2 ms with the Keras layer, 1.6 ms fused.
+    Forward and backward of the 28x28 DCGAN generator's two batch norms (batch
+    128, 2 CPU cores): 4.9 -> 2.5 ms in float32, 6.5 -> 3.4 ms in bfloat16
+    (`scripts/bench_layers.py`).
 
     Example:
         >>> import numpy as np
@@ -157,18 +158,18 @@ class BatchNormalization(keras.layers.BatchNormalization):
 #     dW[kh, kw, ci, co] = sum_{n,i,j} x[n, s*i + kh, s*j + kw, ci] * dy[n, i, j, co]
 #
 # is a stride-1 convolution of x^T (C, H, W, N) with dy^T (Ho, Wo, N, O) dilated
-# by s, which oneDNN's forward kernel computes 1.4x faster here, transposes
-# included (scripts/bench_train.py measures the whole step). Only that case
-# (training in bfloat16, no GPU or TPU, channels_last, no dilation) takes this
-# path; in float32 the native kernel is faster and is kept.
+# by s, which oneDNN's forward kernel computes faster: a training call of the
+# 64 -> 128 layer takes 7.2 ms instead of 9.8 (scripts/bench_layers.py). Only
+# that case (training in bfloat16, no GPU or TPU, channels_last, no dilation)
+# takes this path; in float32 the native kernel was the faster one (an ad-hoc
+# timing of the gradient alone: 4.2 vs 7.2 ms) and is kept.
 
 
-def _conv_padding(size: int, out: int, kernel: int, stride: int, padding: str):
-    """(before, after) padding of one spatial axis, as TensorFlow pads it."""
+def _pad_before(size: int, out: int, kernel: int, stride: int, padding: str) -> int:
+    """The padding before one spatial axis, as TensorFlow pads it."""
     if padding == "valid":
-        return 0, 0
-    total = max((out - 1) * stride + kernel - size, 0)
-    return total // 2, total - total // 2
+        return 0
+    return max((out - 1) * stride + kernel - size, 0) // 2
 
 
 def _filter_grad(x, dy, kernel_size, strides, padding: str):
@@ -179,7 +180,7 @@ def _filter_grad(x, dy, kernel_size, strides, padding: str):
     for axis in (1, 2):
         size, out = x.shape[axis], dy.shape[axis]
         k, s = kernel_size[axis - 1], strides[axis - 1]
-        before, _ = _conv_padding(size, out, k, s, padding)
+        before = _pad_before(size, out, k, s, padding)
         # Pad the end (or crop it, through the slice below) so that the result is k wide.
         after = k + s * (out - 1) - size - before
         pads.append((before, max(after, 0)))
@@ -213,12 +214,14 @@ def _fast_filter_grad_applies(layer, inputs) -> bool:
 
 # Where a transposed convolution has few output channels (the generator's image
 # layer: 64 -> 1), oneDNN's kernel for it (a data-gradient kernel, vectorized
-# over those channels) is slow too: 2.3 ms for 51 MFLOP in bfloat16. With a 4x4
-# kernel and stride 2 ("same"), each of the 2x2 output phases is a 2x2
-# convolution of the input, so the whole layer is one 3x3 convolution to
-# 4 * channels (the taps a phase does not use are zero) and a depth_to_space:
-# 1.2 ms. The same form serves the input gradient of a convolution with few
-# input channels (the discriminator's first layer).
+# over those channels) is slow too. With a 4x4 kernel and stride 2 ("same"),
+# each of the 2x2 output phases is a 2x2 convolution of the input, so the whole
+# layer is one 3x3 convolution to 4 * channels (the taps a phase does not use
+# are zero) and a depth_to_space. The same form serves the input gradient of a
+# convolution with few input channels (the discriminator's first layer). With
+# the kernel gradient above, a bfloat16 training call of the 64 -> 1 layer takes
+# 2.3 ms instead of 2.9, of the 1 -> 64 layer 2.5 instead of 3.2
+# (scripts/bench_layers.py).
 _PHASE_MAX_CHANNELS = 4
 # _PHASE_TAPS[a][d]: the kernel row (or column) that output phase a takes from
 # input offset d - 1, or 4 for none (a zero appended to the kernel).
