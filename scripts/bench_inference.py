@@ -168,7 +168,7 @@ def bench_variant(upsample: str, args) -> tuple[dict, dict]:
 
     import kgan
     from kgan.export import export_generator
-    from kgan.export_optimize import conv_transpose_macs, subpixel_generator
+    from kgan.export.onnx_rewrite import conv_transpose_macs, subpixel_generator
     from kgan_runtime import OnnxGenerator
 
     keras.utils.set_random_seed(0)

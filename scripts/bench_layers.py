@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     import tensorflow as tf
 
     import kgan
-    from kgan import layers as kl
+    from kgan.networks import layers as kl
 
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)

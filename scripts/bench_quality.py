@@ -55,7 +55,7 @@ NUM_EVAL_SAMPLES = 2500
 # maxout units (5 pieces). kgan's presets use smaller networks (4-6x faster on
 # CPU), a 2-D latent, lr 1e-3 with a cosine decay to 0, and a generator EMA.
 def _quality_presets() -> dict[str, dict[str, Any]]:
-    from kgan import presets
+    from kgan.train import presets
 
     fast = {"arch": "mlp", "jit_compile": True, "steps_per_execution": 20}
     ring8, grid25 = presets.get("ring8"), presets.get("grid25")
@@ -92,7 +92,7 @@ def _quality_presets() -> dict[str, dict[str, Any]]:
 
 
 QUALITY_PRESETS: dict[str, dict[str, Any]] = _quality_presets()
-"""Named training settings for the 2-D mixtures: `kgan.training.TrainConfig` fields.
+"""Named training settings for the 2-D mixtures: `kgan.train.TrainConfig` fields.
 
 `ring8` and `grid25` are kgan's presets of the same names (`kgan-train
 --preset=grid25` trains the same way); the others are the baseline and the
@@ -121,8 +121,8 @@ def _log(msg: str) -> None:
 
 
 def build_2d_gan(preset: dict[str, Any], seed: int, dataset: str):
-    """The compiled `kgan.GAN` that a 2-D preset describes (through `kgan.training.build_gan`)."""
-    from kgan.training import TrainConfig, build_gan
+    """The compiled `kgan.GAN` that a 2-D preset describes (through `kgan.train.build_gan`)."""
+    from kgan.train import TrainConfig, build_gan
 
     config = TrainConfig(**{**preset, "dataset": dataset, "seed": seed})
     config.validate()
@@ -154,7 +154,7 @@ def mean_se(values: list[float]) -> tuple[float, float]:
 
 
 def run_2d(dataset: str, preset_name: str, seeds: list[int], args, out: Path) -> dict[str, Any]:
-    from kgan import metrics
+    from kgan.eval import metrics
 
     preset = dict(QUALITY_PRESETS[preset_name])
     if args.epochs is not None:
@@ -319,7 +319,8 @@ def run_mnist(args, out: Path) -> dict[str, Any]:
     import keras
 
     import kgan
-    from kgan import classifier, data, features, metrics, networks
+    from kgan import data, networks
+    from kgan.eval import classifier, features, metrics
 
     split = load_mnist(Path(args.mnist_dir))
     preset = dict(MNIST_PRESET)

@@ -225,7 +225,7 @@ class _KerasCase(_Case):
                 _images(BATCH * options["steps"]), batch_size=BATCH, seed=0
             )
             if options["raw_pipeline"]:
-                from kgan import distribute
+                from kgan.train import distribute
 
                 self.dataset = distribute.prepare_dataset(self.dataset, autotune=True)
             reuse = case["variant"] == "reuse"

@@ -35,7 +35,7 @@ PRECISION = "float32"  # set by --precision
 
 
 def _train(config, workdir):
-    from kgan.training import train_and_evaluate
+    from kgan.train import train_and_evaluate
 
     return train_and_evaluate(config, workdir)["model"]
 
@@ -47,8 +47,9 @@ def grid_row(preset: str, epochs: int, seed: int) -> dict:
     128x128, no dropout, latent 2, data scaled to [-1, 1]), without its
     packing, EMA or learning-rate decay, so the rows differ only by preset.
     """
-    from kgan import data, metrics
-    from kgan.training import TrainConfig, build_gan
+    from kgan import data
+    from kgan.eval import metrics
+    from kgan.train import TrainConfig, build_gan
 
     config = TrainConfig.from_preset(
         preset, dataset="grid25", arch="mlp", latent_dim=2, batch_size=100, seed=seed,
@@ -63,8 +64,8 @@ def grid_row(preset: str, epochs: int, seed: int) -> dict:
 
 
 def digits_row(preset: str, epochs: int, seed: int, classifier, real) -> dict:
-    from kgan.classifier import classifier_metrics
-    from kgan.training import TrainConfig
+    from kgan.eval.classifier import classifier_metrics
+    from kgan.train import TrainConfig
 
     config = TrainConfig.from_preset(
         preset, dataset="digits", arch="dcgan", epochs=epochs, batch_size=60, latent_dim=32,
@@ -78,8 +79,8 @@ def digits_row(preset: str, epochs: int, seed: int, classifier, real) -> dict:
 
 def mnist_row(preset: str, epochs: int, seed: int, classifier, split) -> dict:
     from kgan import data
-    from kgan.classifier import classifier_metrics
-    from kgan.training import TrainConfig, build_gan
+    from kgan.eval.classifier import classifier_metrics
+    from kgan.train import TrainConfig, build_gan
 
     config = TrainConfig.from_preset(
         preset, dataset="mnist", arch="dcgan", epochs=epochs, batch_size=100, latent_dim=64,
@@ -94,7 +95,7 @@ def mnist_row(preset: str, epochs: int, seed: int, classifier, split) -> dict:
 def conditional_agreement(epochs: int, seed: int, classifier) -> float:
     import numpy as np
 
-    from kgan.training import TrainConfig
+    from kgan.train import TrainConfig
 
     config = TrainConfig.from_preset(
         "dcgan", dataset="digits", arch="dcgan", conditional=True, epochs=epochs, batch_size=60,
@@ -110,7 +111,7 @@ def conditional_agreement(epochs: int, seed: int, classifier) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from kgan import presets
+    from kgan.train import presets
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     variants = [p for p in presets.PRESETS if p not in ("ring8", "grid25")]  # the 2-D recipes
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     skip = set(args.skip.split(","))
 
     from kgan import data
-    from kgan.classifier import evaluate_accuracy, train_classifier
+    from kgan.eval.classifier import evaluate_accuracy, train_classifier
 
     x_train, y_train = data.digits_arrays("train")
     x_test, y_test = data.digits_arrays("test")

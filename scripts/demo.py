@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=150)
     args = parser.parse_args(argv)
 
-    from kgan.training import TrainConfig, train_and_evaluate
+    from kgan.train import TrainConfig, train_and_evaluate
 
     config = TrainConfig(
         dataset="digits",

@@ -119,7 +119,7 @@ def _to_float(x: Any) -> Any:
 
 
 def _auto_metrics(is_points: bool, dataset: str, has_labels: bool, inception: bool) -> list[str]:
-    from kgan import metrics as metrics_lib
+    from kgan.eval import metrics as metrics_lib
 
     if is_points:
         names = ["precision_recall", "density_coverage"]
@@ -191,8 +191,8 @@ def evaluate(
     import numpy as np
 
     from kgan import data as data_lib
-    from kgan import features as features_lib
-    from kgan import metrics as metrics_lib
+    from kgan.eval import features as features_lib
+    from kgan.eval import metrics as metrics_lib
 
     start = time.perf_counter()
     if features not in ("auto", "inception", "classifier", "raw"):
@@ -346,8 +346,8 @@ def _classifier(
     download: bool,
     epochs: int,
 ) -> tuple[Any, float | None]:
-    from kgan import classifier as classifier_lib
     from kgan import data as data_lib
+    from kgan.eval import classifier as classifier_lib
 
     if classifier is not None:
         path = Path(classifier)

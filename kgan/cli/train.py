@@ -84,7 +84,7 @@ def _config():
     """TrainConfig from the preset, with every flag given on the command line on top."""
     import dataclasses
 
-    from kgan.training import TrainConfig
+    from kgan.train import TrainConfig
 
     names = {f.name for f in dataclasses.fields(TrainConfig)} - _NOT_CONFIG
     overrides = {name: FLAGS[name].value for name in names if name in FLAGS and FLAGS[name].present}
@@ -107,10 +107,10 @@ def main(argv: list[str]) -> int:
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     from kgan import data as data_lib
-    from kgan.training import Diverged, Interrupted, build_gan, train_and_evaluate
+    from kgan.train import Diverged, Interrupted, build_gan, train_and_evaluate
 
     if FLAGS.cpu_replicas is not None:
-        from kgan import distribute
+        from kgan.train import distribute
 
         distribute.split_cpu(FLAGS.cpu_replicas)
     try:

@@ -1,0 +1,686 @@
+"""`kgan.GAN`: a `keras.Model` whose `fit` plays the adversarial game."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from kgan.core import losses as losses_lib
+from kgan.core import penalties, rng
+from kgan.core.augment import DiffAugment
+from kgan.core.latents import default_labels, sample_latents
+from kgan.core.replicas import num_replicas, replica_slice
+
+_TRACKED = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+def _is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
+    """True under a `MultiWorkerMirroredStrategy` that spans several workers."""
+    return (
+        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        and strategy.extended._in_multi_worker_mode()
+    )
+
+
+@keras.saving.register_keras_serializable(package="kgan")
+class GAN(keras.Model):
+    """A generative adversarial network trained with `model.fit`.
+
+    `fit` runs Algorithm 1 of Goodfellow et al. (2014): each batch of `B`
+    real samples is split into `d_steps` (k) strided minibatches of
+    `m = B // k` samples (`x[i::k]`); the discriminator takes one update on
+    each, with fresh noise, then the generator takes one update on `m` fresh
+    latents. One epoch therefore shows every real sample to D once, and makes
+    `N // B` generator updates. Use a `batch_size` divisible by `d_steps`.
+
+    Losses are scaled by the number of replicas, so under `tf.distribute` the
+    summed gradients are those of the global batch; the latents of a step are
+    drawn for the global batch and sliced per replica, so N replicas see what
+    one device would. Build and compile the GAN inside `strategy.scope()` and
+    give `fit` the global batch (see `kgan.distribute`). Batch normalization
+    computes its statistics per replica, so only networks without it match
+    one device exactly; and Keras layers that draw noise (dropout) draw it
+    from mirrored seeds, so every replica repeats the same noise on its own
+    slice of the batch (turn dropout off to compare with one device).
+
+    Under a `mixed_float16` or `mixed_bfloat16` policy the losses and the
+    metrics are computed in float32 from the discriminator's logits.
+
+    Args:
+        generator: a `keras.Model` mapping `z` (and int labels, when
+            conditional) to samples.
+        discriminator: a `keras.Model` mapping samples (and labels) to logits.
+        latent_dim: size of z; read from the generator's input when None.
+        d_steps: discriminator updates per generator update (k in the paper).
+        loss: a name from `kgan.losses.LOSSES`.
+        seed: seed of the noise drawn during training; None draws one.
+        label_smoothing: one-sided label smoothing of the real target
+            (logistic losses only).
+        gradient_penalty: weight of the WGAN-GP penalty (0 disables it).
+        r1_gamma: gamma of the R1 penalty on real data (0 disables it).
+        r1_interval: apply R1 every this many D steps, scaled by it (lazy
+            regularization).
+        ema_half_life: half-life, in images, of an exponential moving average
+            of the generator's weights (None disables it). When on, the EMA
+            generator is what `call`, `generate` and export use.
+        ema_rampup: during early training the half-life is capped at
+            `ema_rampup * images_seen` (StyleGAN2's ramp-up); None disables.
+        reuse_fake: the generator update reuses the fake batch (and the
+            latents) of the last discriminator update, as in the PyTorch DCGAN
+            example, instead of drawing fresh noise as in the paper.
+        augment: a DiffAugment policy (a string such as
+            "color,translation,cutout", or a `kgan.augment.DiffAugment`) for
+            image data: every discriminator call during training, in both
+            phases and inside the gradient penalties, sees real and fake
+            samples through a fresh random augmentation, and the generator's
+            gradients flow through it (Zhao et al., 2020). None disables it.
+
+    Example:
+        >>> import kgan
+        >>> g, d = kgan.networks.mlp(latent_dim=8, sample_shape=(2,))
+        >>> gan = kgan.GAN(g, d, d_steps=1, loss="non_saturating", seed=0)
+        >>> gan.compile(d_optimizer=keras.optimizers.Adam(2e-4),
+        ...             g_optimizer=keras.optimizers.Adam(2e-4))
+        >>> history = gan.fit(kgan.data.load("ring8", batch_size=256), epochs=1)  # doctest: +SKIP
+        >>> gan.generate(16, seed=0).shape
+        (16, 2)
+    """
+
+    def __init__(
+        self,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        *,
+        latent_dim: int | None = None,
+        d_steps: int = 1,
+        loss: str = "non_saturating",
+        seed: int | None = None,
+        label_smoothing: float = 0.0,
+        gradient_penalty: float = 0.0,
+        r1_gamma: float = 0.0,
+        r1_interval: int = 1,
+        ema_half_life: float | None = None,
+        ema_rampup: float | None = 0.05,
+        reuse_fake: bool = False,
+        augment: str | DiffAugment | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
+            raise TypeError(
+                "generator and discriminator must be keras.Model instances; got "
+                f"{type(generator).__name__} and {type(discriminator).__name__}."
+            )
+        if not isinstance(d_steps, int) or isinstance(d_steps, bool) or d_steps < 1:
+            raise ValueError(f"d_steps must be a positive integer; got d_steps={d_steps!r}.")
+        self.loss_fns = losses_lib.get(loss)
+        if label_smoothing and not self.loss_fns.supports_label_smoothing:
+            raise ValueError(f"label_smoothing applies to the logistic losses, not loss={loss!r}.")
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(f"label_smoothing must be in [0, 1); got {label_smoothing!r}.")
+        for name, value in (("gradient_penalty", gradient_penalty), ("r1_gamma", r1_gamma)):
+            if value < 0:
+                raise ValueError(f"{name} must be >= 0; got {value!r}.")
+        if not isinstance(r1_interval, int) or r1_interval < 1:
+            raise ValueError(f"r1_interval must be a positive integer; got {r1_interval!r}.")
+        if ema_half_life is not None and ema_half_life <= 0:
+            raise ValueError(f"ema_half_life must be > 0 or None; got {ema_half_life!r}.")
+        if reuse_fake and d_steps != 1:
+            raise ValueError("reuse_fake=True needs d_steps=1: there is one fake batch to reuse.")
+
+        self.generator = generator
+        self.discriminator = discriminator
+        self.num_classes = self._infer_num_classes(generator, discriminator)
+        inferred = self._infer_latent_dim(generator)
+        if latent_dim is None:
+            latent_dim = inferred
+        elif inferred is not None and latent_dim != inferred:
+            raise ValueError(
+                f"latent_dim={latent_dim} does not match the generator's input size {inferred}."
+            )
+        if latent_dim is None:
+            raise ValueError("latent_dim could not be read from the generator; pass it.")
+        self.latent_dim = int(latent_dim)
+        self.sample_shape = tuple(generator.output_shape[1:])
+        self.d_steps = d_steps
+        self.loss_name = loss
+        self.seed = seed
+        self.label_smoothing = float(label_smoothing)
+        self.gradient_penalty = float(gradient_penalty)
+        self.r1_gamma = float(r1_gamma)
+        self.r1_interval = r1_interval
+        self.ema_half_life = None if ema_half_life is None else float(ema_half_life)
+        self.ema_rampup = None if ema_rampup is None else float(ema_rampup)
+        self.reuse_fake = bool(reuse_fake)
+        if isinstance(augment, str):
+            augment = DiffAugment(augment)
+        if augment is not None and not isinstance(augment, DiffAugment):
+            raise TypeError(
+                f"augment must be a policy string or a DiffAugment; got {type(augment).__name__}."
+            )
+        if augment is not None and len(self.sample_shape) != 3:
+            raise ValueError(
+                f"augment needs image samples (height, width, channels); this generator "
+                f"makes samples of shape {self.sample_shape}."
+            )
+        self.augment = augment
+
+        self.seed_generator = keras.random.SeedGenerator(seed, name="train_seed")
+        self.eval_seed_generator = keras.random.SeedGenerator(
+            None if seed is None else seed + 1, name="eval_seed"
+        )
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in _TRACKED}
+        if self.gradient_penalty:
+            self.trackers["gp"] = keras.metrics.Mean(name="gp")
+        if self.r1_gamma:
+            self.trackers["r1"] = keras.metrics.Mean(name="r1")
+
+        self.ema_generator = None
+        if self.ema_half_life is not None:
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
+            self.ema_generator.trainable = False
+
+        self.d_optimizer = None
+        self.g_optimizer = None
+        # Both networks are functional models built from their inputs, so the
+        # GAN is built: without this, Keras would build it by calling
+        # `call()` on a batch of *images* under tf.distribute.
+        self.built = True
+
+    # ------------------------------------------------------------------ setup
+
+    @staticmethod
+    def _infer_latent_dim(generator: keras.Model) -> int | None:
+        shapes = generator.input_shape
+        z_shape = shapes[0] if isinstance(shapes, list) else shapes
+        return None if z_shape is None or z_shape[-1] is None else int(z_shape[-1])
+
+    @staticmethod
+    def _infer_num_classes(generator: keras.Model, discriminator: keras.Model) -> int | None:
+        g_cond = isinstance(generator.input_shape, list) and len(generator.input_shape) == 2
+        d_cond = isinstance(discriminator.input_shape, list) and len(discriminator.input_shape) == 2
+        if g_cond != d_cond:
+            raise ValueError(
+                "Both networks must be conditional (two inputs: samples or z, and labels) or "
+                f"neither; got a generator with inputs {generator.input_shape} and a "
+                f"discriminator with inputs {discriminator.input_shape}."
+            )
+        if not g_cond:
+            return None
+        for layer in generator.layers:
+            if isinstance(layer, keras.layers.Embedding):
+                return int(layer.input_dim)
+        raise ValueError("A conditional generator needs an Embedding layer for its labels.")
+
+    def compile(
+        self,
+        d_optimizer: keras.optimizers.Optimizer | str = "adam",
+        g_optimizer: keras.optimizers.Optimizer | str = "adam",
+        *,
+        jit_compile: bool | str = "auto",
+        steps_per_execution: int = 1,
+        run_eagerly: bool = False,
+    ) -> None:
+        """Sets the two optimizers and builds them.
+
+        Args:
+            d_optimizer: the discriminator's optimizer (instance or name).
+            g_optimizer: the generator's optimizer (instance or name).
+            jit_compile: XLA for the training step; "auto" lets Keras choose
+                (on for GPUs, off on CPU and under tf.distribute). On CPU,
+                `True` gives the same numbers as the plain step, but slower.
+            steps_per_execution: batches run per `tf.function` call (fewer
+                trips through Python; metrics and callbacks see every
+                `steps_per_execution`-th batch).
+            run_eagerly: for debugging.
+
+        Under a `mixed_float16` policy both optimizers are wrapped in
+        `keras.optimizers.LossScaleOptimizer` (dynamic loss scaling);
+        `mixed_bfloat16` needs none.
+        """
+        d_optimizer = keras.optimizers.get(d_optimizer)
+        g_optimizer = keras.optimizers.get(g_optimizer)
+        if d_optimizer is g_optimizer:
+            raise ValueError("d_optimizer and g_optimizer must be two different instances.")
+        if keras.mixed_precision.dtype_policy().name == "mixed_float16":
+            wrap = keras.optimizers.LossScaleOptimizer
+            d_optimizer = d_optimizer if isinstance(d_optimizer, wrap) else wrap(d_optimizer)
+            g_optimizer = g_optimizer if isinstance(g_optimizer, wrap) else wrap(g_optimizer)
+        super().compile(
+            optimizer=None,
+            jit_compile=jit_compile,
+            steps_per_execution=steps_per_execution,
+            run_eagerly=run_eagerly,
+        )
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        # Built now so that tf.distribute never meets an unbuilt optimizer
+        # inside a replica context.
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self._gan_compile_config = {
+            "d_optimizer": keras.optimizers.serialize(d_optimizer),
+            "g_optimizer": keras.optimizers.serialize(g_optimizer),
+            "jit_compile": jit_compile,
+            "steps_per_execution": steps_per_execution,
+        }
+
+    def get_compile_config(self) -> dict[str, Any] | None:
+        return getattr(self, "_gan_compile_config", None)
+
+    def compile_from_config(self, config: dict[str, Any]) -> None:
+        config = dict(config)
+        config["d_optimizer"] = keras.optimizers.deserialize(config["d_optimizer"])
+        config["g_optimizer"] = keras.optimizers.deserialize(config["g_optimizer"])
+        self.compile(**config)
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(self.trackers.values())
+
+    # ------------------------------------------------------ tf.distribute glue
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Skips Keras's symbolic build: both networks and optimizers are already built.
+
+        Under a strategy Keras would pull a batch and `strategy.reduce` it,
+        which fails for a `PerReplica` batch under MultiWorkerMirroredStrategy.
+        """
+        if self.built and all(layer.built for layer in self._flatten_layers()):
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
+    def make_train_function(self, force: bool = False):
+        if self.train_function is not None and not force:
+            return self.train_function
+        if not self._needs_own_step_loop():
+            return super().make_train_function(force=force)
+        self.train_function = self._distributed_function(self.train_step)
+        return self.train_function
+
+    def make_test_function(self, force: bool = False):
+        if self.test_function is not None and not force:
+            return self.test_function
+        if not self._needs_own_step_loop():
+            return super().make_test_function(force=force)
+        self.test_function = self._distributed_function(self.test_step)
+        return self.test_function
+
+    def _needs_own_step_loop(self) -> bool:
+        strategy = self.distribute_strategy
+        if self.run_eagerly:
+            return False
+        if _is_multi_worker(strategy):
+            return True
+        mirrored = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
+        return isinstance(strategy, mirrored) and self.steps_per_execution > 1
+
+    def _distributed_function(self, step_function):
+        """The step function of `fit`/`evaluate` where Keras 3.15's own one fails.
+
+        Under MultiWorkerMirroredStrategy Keras reduces the scalar logs with
+        `strategy.reduce("MEAN", v, axis=0)` ("Invalid reduction dimension
+        0"); and under both mirrored strategies, with `steps_per_execution >
+        1`, its `tf.while_loop` runs the step inside a `tf.cond`, where the
+        cross-replica ops lose their inputs ("You must feed a value for
+        placeholder tensor"). This one reduces the logs with `axis=None` in a
+        single all-reduce, and runs the step in the loop body itself, outside
+        any `tf.cond`. It keeps Keras's protocol: called with the distributed
+        iterator, it runs up to `steps_per_execution` steps and raises
+        `OutOfRangeError` when the data is exhausted.
+        """
+        strategy = self.distribute_strategy
+        steps = int(self.steps_per_execution)
+
+        def one_step(data):
+            logs = strategy.run(step_function, args=(data,))
+            names = sorted(logs)
+            stacked = strategy.run(lambda d: tf.stack([d[n] for n in names]), args=(logs,))
+            values = strategy.reduce("MEAN", stacked, axis=None)
+            return {name: values[i] for i, name in enumerate(names)}
+
+        if self.jit_compile:
+            one_step = tf.function(one_step, jit_compile=True)
+
+        @tf.function(reduce_retracing=True)
+        def multi_step_on_iterator(iterator):
+            logs = one_step(iterator.get_next())
+            if steps == 1:
+                return logs
+
+            def more(i, logs, optional):
+                return tf.logical_and(i < steps, optional.has_value())
+
+            def body(i, logs, optional):
+                logs = one_step(optional.get_value())
+                optional = tf.cond(i + 1 < steps, iterator.get_next_as_optional, lambda: optional)
+                return i + 1, logs, optional
+
+            _, logs, _ = tf.while_loop(
+                more, body, [tf.constant(1), logs, iterator.get_next_as_optional()]
+            )
+            return logs
+
+        return multi_step_on_iterator
+
+    @property
+    def inference_generator(self) -> keras.Model:
+        """The generator used for sampling and export: the EMA one when enabled."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            generator=keras.saving.serialize_keras_object(self.generator),
+            discriminator=keras.saving.serialize_keras_object(self.discriminator),
+            latent_dim=self.latent_dim,
+            d_steps=self.d_steps,
+            loss=self.loss_name,
+            seed=self.seed,
+            label_smoothing=self.label_smoothing,
+            gradient_penalty=self.gradient_penalty,
+            r1_gamma=self.r1_gamma,
+            r1_interval=self.r1_interval,
+            ema_half_life=self.ema_half_life,
+            ema_rampup=self.ema_rampup,
+            reuse_fake=self.reuse_fake,
+            augment=None if self.augment is None else self.augment.policy,
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects=None) -> GAN:
+        config = dict(config)
+        generator = keras.saving.deserialize_keras_object(
+            config.pop("generator"), custom_objects=custom_objects
+        )
+        discriminator = keras.saving.deserialize_keras_object(
+            config.pop("discriminator"), custom_objects=custom_objects
+        )
+        return cls(generator, discriminator, **config)
+
+    def _all_seed_generators(self) -> list[keras.random.SeedGenerator]:
+        """Every RNG state of the model: the GAN's own and its layers' (dropout, ...)."""
+        found = [self.seed_generator, self.eval_seed_generator]
+        for layer in self._flatten_layers(include_self=False):
+            found.extend(getattr(layer, "_seed_generators", []))
+        unique, seen = [], set()
+        for generator in found:
+            if id(generator) not in seen:
+                seen.add(id(generator))
+                unique.append(generator)
+        return unique
+
+    def save_own_variables(self, store) -> None:
+        """Saves the RNG states too, so a reloaded GAN draws the noise it would have drawn."""
+        super().save_own_variables(store)
+        for i, generator in enumerate(self._all_seed_generators()):
+            store[f"rng_{i}"] = generator.state
+
+    def load_own_variables(self, store) -> None:
+        keys = list(store.keys())
+        own = {key: store[key] for key in keys if not key.startswith("rng_")}
+        super().load_own_variables(own)
+        for i, generator in enumerate(self._all_seed_generators()):
+            if f"rng_{i}" in keys:
+                generator.state.assign(store[f"rng_{i}"])
+
+    # -------------------------------------------------------------- sampling
+
+    def call(self, inputs, training: bool = False):
+        """Generates samples from latents `z` (or `[z, labels]` when conditional)."""
+        network = self.generator if training else self.inference_generator
+        return network(inputs, training=training)
+
+    def generate(
+        self,
+        n: int,
+        seed: int | None = None,
+        *,
+        labels: np.ndarray | list[int] | None = None,
+        batch_size: int = 256,
+    ) -> np.ndarray:
+        """Returns `n` samples as a NumPy array.
+
+        Latents come from `kgan.sample_latents(n, latent_dim, seed)` (NumPy),
+        so `kgan_runtime.OnnxGenerator.sample(n, seed=seed)` reproduces them.
+
+        Args:
+            n: number of samples.
+            seed: seed of the latents; None draws fresh ones.
+            labels: class of each sample for a conditional GAN; defaults to
+                `arange(n) % num_classes`.
+            batch_size: samples generated per forward pass.
+
+        Example:
+            >>> gan.generate(4, seed=0).shape  # doctest: +SKIP
+            (4, 28, 28, 1)
+        """
+        z = sample_latents(n, self.latent_dim, seed)
+        labels = self._check_labels(labels, n)
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
+        outputs = []
+        for start in range(0, n, batch_size):
+            inputs = z[start : start + batch_size]
+            if labels is not None:
+                inputs = [inputs, labels[start : start + batch_size]]
+            outputs.append(ops.convert_to_numpy(self.inference_generator(inputs, training=False)))
+        return np.concatenate(outputs).astype(np.float32)
+
+    def _check_labels(self, labels, n: int) -> np.ndarray | None:
+        if self.num_classes is None:
+            if labels is not None:
+                raise ValueError("labels were given, but this GAN is not conditional.")
+            return None
+        if labels is None:
+            return default_labels(n, self.num_classes)
+        labels = np.asarray(labels)
+        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
+            raise ValueError(
+                f"labels must be {n} integers; got shape {labels.shape} dtype {labels.dtype}."
+            )
+        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
+            raise ValueError(
+                f"labels must lie in [0, {self.num_classes}); got values in "
+                f"[{labels.min()}, {labels.max()}]."
+            )
+        return labels.astype(np.int32)
+
+    # ------------------------------------------------------------- training
+
+    def _unpack(self, data):
+        x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if self.num_classes is None:
+            return x, None
+        if y is None:
+            raise ValueError(
+                "This GAN is conditional: the dataset must yield (samples, labels) pairs."
+            )
+        return x, ops.cast(y, "int32")
+
+    def _d_inputs(self, samples, labels):
+        return samples if labels is None else [samples, labels]
+
+    def _critic(self, inputs, training: bool = True):
+        """The discriminator as training sees it: behind DiffAugment when `augment` is set.
+
+        Takes what the discriminator takes (samples, or `[samples, labels]`);
+        each call draws a fresh augmentation from `seed_generator`.
+        """
+        if self.augment is None:
+            return self.discriminator(inputs, training=training)
+        if isinstance(inputs, (list, tuple)):
+            samples, labels = inputs
+            augmented = self.augment(samples, self.seed_generator)
+            return self.discriminator([augmented, labels], training=training)
+        return self.discriminator(self.augment(inputs, self.seed_generator), training=training)
+
+    def _draw_latents(self, local_size: int, seed_generator) -> Any:
+        global_size = local_size * num_replicas()
+        z = rng.normal((global_size, self.latent_dim), seed_generator)
+        return replica_slice(z, local_size)
+
+    def _batch_split(self, real) -> int:
+        batch = real.shape[0]
+        if batch is not None and batch % self.d_steps:
+            raise ValueError(
+                f"The batch size ({batch} per replica) must be divisible by d_steps="
+                f"{self.d_steps}: each batch is split into d_steps discriminator minibatches."
+            )
+        return batch // self.d_steps if batch is not None else ops.shape(real)[0] // self.d_steps
+
+    def _discriminator_losses(self, real, fake, labels, real_logits, fake_logits):
+        if self.loss_fns.supports_label_smoothing:
+            loss = self.loss_fns.discriminator(
+                real_logits, fake_logits, label_smoothing=self.label_smoothing
+            )
+        else:
+            loss = self.loss_fns.discriminator(real_logits, fake_logits)
+        extras = {}
+        if self.gradient_penalty:
+            gp = penalties.gradient_penalty(
+                self._critic, real, fake, labels, seed=self.seed_generator
+            )
+            extras["gp"] = gp
+            loss = loss + self.gradient_penalty * gp
+        if self.r1_gamma:
+            r1 = penalties.r1_penalty(self._critic, real, labels, gamma=self.r1_gamma)
+            if self.r1_interval > 1:
+                due = ops.equal(self.d_optimizer.iterations % self.r1_interval, 0)
+                r1 = ops.where(due, r1 * self.r1_interval, ops.zeros_like(r1))
+            extras["r1"] = r1
+            loss = loss + r1
+        return loss, extras
+
+    def _discriminator_step(self, real, labels, z):
+        fake = self.generator(self._g_inputs(z, labels), training=True)
+        fake = ops.stop_gradient(fake)
+        with tf.GradientTape() as tape:
+            real_logits = self._critic(self._d_inputs(real, labels), training=True)
+            fake_logits = self._critic(self._d_inputs(fake, labels), training=True)
+            d_loss, extras = self._discriminator_losses(
+                real, fake, labels, real_logits, fake_logits
+            )
+            scaled = self.d_optimizer.scale_loss(d_loss / num_replicas())
+        variables = self.discriminator.trainable_variables
+        grads = tape.gradient(scaled, variables)
+        self.d_optimizer.apply_gradients(zip(grads, variables))
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
+        self.trackers["d_fake"].update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
+        for name, value in extras.items():
+            self.trackers[name].update_state(value)
+
+    def _g_inputs(self, z, labels):
+        return z if labels is None else [z, labels]
+
+    def _generator_step(self, z, labels, real):
+        with tf.GradientTape() as tape:
+            fake = self.generator(self._g_inputs(z, labels), training=True)
+            fake_logits = self._critic(self._d_inputs(fake, labels), training=True)
+            real_logits = None
+            if self.loss_fns.generator_needs_real:
+                real_logits = self._critic(self._d_inputs(real, labels), training=True)
+            g_loss = self.loss_fns.generator(fake_logits, real_logits)
+            scaled = self.g_optimizer.scale_loss(g_loss / num_replicas())
+        variables = self.generator.trainable_variables
+        grads = tape.gradient(scaled, variables)
+        self.g_optimizer.apply_gradients(zip(grads, variables))
+        self.trackers["g_loss"].update_state(g_loss)
+
+    def _reuse_fake_step(self, real, labels, z):
+        """D then G on one fake batch: G's forward pass is shared by both phases."""
+        with tf.GradientTape() as g_tape:
+            fake = self.generator(self._g_inputs(z, labels), training=True)
+            with tf.GradientTape() as d_tape:
+                real_logits = self._critic(self._d_inputs(real, labels), training=True)
+                detached = ops.stop_gradient(fake)
+                fake_logits = self._critic(self._d_inputs(detached, labels), training=True)
+                d_loss, extras = self._discriminator_losses(
+                    real, detached, labels, real_logits, fake_logits
+                )
+                d_scaled = self.d_optimizer.scale_loss(d_loss / num_replicas())
+            d_vars = self.discriminator.trainable_variables
+            self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_scaled, d_vars), d_vars))
+            g_logits = self._critic(self._d_inputs(fake, labels), training=True)
+            g_real_logits = None
+            if self.loss_fns.generator_needs_real:
+                g_real_logits = self._critic(self._d_inputs(real, labels), training=True)
+            g_loss = self.loss_fns.generator(g_logits, g_real_logits)
+            g_scaled = self.g_optimizer.scale_loss(g_loss / num_replicas())
+        g_vars = self.generator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_scaled, g_vars), g_vars))
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["g_loss"].update_state(g_loss)
+        self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
+        self.trackers["d_fake"].update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
+        for name, value in extras.items():
+            self.trackers[name].update_state(value)
+
+    def train_step(self, data):
+        if self.d_optimizer is None:
+            raise RuntimeError("Call gan.compile(d_optimizer, g_optimizer) before fit().")
+        real, labels = self._unpack(data)
+        m = self._batch_split(real)
+        if self.reuse_fake:
+            z = self._draw_latents(m, self.seed_generator)
+            self._reuse_fake_step(real, labels, z)
+        else:
+            for i in range(self.d_steps):
+                real_i = real[i :: self.d_steps] if self.d_steps > 1 else real
+                labels_i = None
+                if labels is not None:
+                    labels_i = labels[i :: self.d_steps] if self.d_steps > 1 else labels
+                z = self._draw_latents(m, self.seed_generator)
+                self._discriminator_step(real_i, labels_i, z)
+            z = self._draw_latents(m, self.seed_generator)
+            self._generator_step(z, labels_i, real_i)
+        if self.ema_generator is not None:
+            self._update_ema(m)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    def _update_ema(self, local_batch) -> None:
+        """Moves the EMA generator towards the generator (Karras et al., 2020)."""
+        batch = ops.cast(local_batch * num_replicas(), "float32")
+        half_life = ops.convert_to_tensor(self.ema_half_life, "float32")
+        if self.ema_rampup is not None:
+            seen = ops.cast(self.g_optimizer.iterations, "float32") * batch
+            half_life = ops.minimum(half_life, seen * self.ema_rampup)
+        beta = ops.power(0.5, batch / ops.maximum(half_life, 1e-8))
+        trainable = {id(w) for w in self.generator.trainable_weights}
+        for w, ema_w in zip(self.generator.weights, self.ema_generator.weights):
+            if id(w) in trainable:
+                ema_w.assign(w + (ema_w - w) * ops.cast(beta, ema_w.dtype))
+            else:  # batch-norm statistics and other buffers are copied
+                ema_w.assign(w)
+
+    def test_step(self, data):
+        """Reports the training metrics on `data` without changing any weight."""
+        real, labels = self._unpack(data)
+        batch = real.shape[0] if real.shape[0] is not None else ops.shape(real)[0]
+        z = self._draw_latents(batch, self.eval_seed_generator)
+        fake = self.generator(self._g_inputs(z, labels), training=False)
+        real_logits = self.discriminator(self._d_inputs(real, labels), training=False)
+        fake_logits = self.discriminator(self._d_inputs(fake, labels), training=False)
+        if self.loss_fns.supports_label_smoothing:
+            d_loss = self.loss_fns.discriminator(
+                real_logits, fake_logits, label_smoothing=self.label_smoothing
+            )
+        else:
+            d_loss = self.loss_fns.discriminator(real_logits, fake_logits)
+        g_loss = self.loss_fns.generator(fake_logits, real_logits)
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["g_loss"].update_state(g_loss)
+        self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
+        self.trackers["d_fake"].update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
+        return {name: self.trackers[name].result() for name in _TRACKED}
+
+    def summary(self, *args, **kwargs):  # pragma: no cover - printing only
+        self.generator.summary(*args, **kwargs)
+        self.discriminator.summary(*args, **kwargs)

@@ -1,0 +1,504 @@
+"""Export a trained generator as a SavedModel and an ONNX file, verified against Keras.
+
+`export_generator` writes, into `out_dir`:
+
+- `saved_model/`: a TensorFlow SavedModel with a `serving_default` signature
+  (inputs `z`, and `labels` for a conditional generator; output `samples`),
+  loadable with `tf.saved_model.load` and servable by TF Serving;
+- `generator.onnx`: the same function converted by tf2onnx with a dynamic
+  batch dimension, carrying its contract in `metadata_props["kgan.contract"]`
+  so that `kgan_runtime.OnnxGenerator` needs nothing else;
+- `kgan.json`: the manifest: the contract, the sha256 of every file, and the
+  measured parity of both formats against Keras.
+
+Everything is written into a temporary folder next to `out_dir` and moved
+into place only after verification passed, so `out_dir` is either the old
+content or a complete, verified export.
+
+Example:
+    >>> from kgan.export import export_generator
+    >>> manifest = export_generator("runs/digits/gan.keras", "runs/digits/export")
+    ... # doctest: +SKIP
+    >>> manifest["parity"]["onnx"]["max_abs_diff"]  # doctest: +SKIP
+    5.9e-08
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kgan._fileio import make_temp_dir, write_json
+from kgan.core.latents import default_labels, sample_latents
+from kgan.version import __version__
+
+CONTRACT_KEY = "kgan.contract"
+FORMAT = "kgan-generator"
+FORMAT_VERSION = 1
+FORMATS = ("saved_model", "onnx")
+OUTPUTS = ("float", "uint8")
+PARITY_BATCH_SIZES = (1, 7, 64)
+TOLERANCE = 1e-4
+ONNX_NAME = "generator.onnx"
+SAVED_MODEL_NAME = "saved_model"
+MANIFEST_NAME = "kgan.json"
+
+
+class ExportError(RuntimeError):
+    """An export failed verification (parity, or the source model changed)."""
+
+
+def _resolve_generator(model: Any) -> keras.Model:
+    """The generator to export: a GAN's inference generator, a Model, or a .keras path."""
+    from kgan.core.gan import GAN
+
+    if isinstance(model, (str, os.PathLike)):
+        path = Path(model)
+        if not path.is_file():
+            raise FileNotFoundError(f"No model file at {str(path)!r}.")
+        if path.suffix != ".keras":
+            raise ValueError(f"Expected a .keras file; got {str(path)!r}.")
+        # safe_mode refuses files that carry lambdas or other arbitrary code.
+        model = keras.models.load_model(path, compile=False, safe_mode=True)
+    if isinstance(model, GAN):
+        return model.inference_generator
+    if isinstance(model, keras.Model):
+        return model
+    raise TypeError(
+        f"model must be a kgan.GAN, a keras.Model or a .keras path; got {type(model).__name__}."
+    )
+
+
+def _mixed_policies(model: keras.Model) -> list[str]:
+    """The names of the dtype policies of `model`'s layers that do not compute in float32."""
+    return [
+        layer.dtype_policy.name
+        for layer in model._flatten_layers(include_self=False)
+        if not isinstance(layer, keras.layers.InputLayer)
+        and layer.dtype_policy.compute_dtype != "float32"
+    ]
+
+
+def _float32_twin(generator: keras.Model) -> tuple[keras.Model, str | None]:
+    """(a float32 copy of a mixed-precision generator, with its weights; the policy it had).
+
+    Mixed-precision models keep float32 weights and compute in float16 or
+    bfloat16, which ONNX Runtime's CPU kernels mostly lack, and which would make
+    the files compute something else than the manifest's float32 contract. The
+    exported files compute in float32; the parity check compares them with this
+    float32 Keras twin. A float32 generator is returned as it is.
+    """
+    mixed = _mixed_policies(generator)
+    if not mixed:
+        return generator, None
+
+    def as_float32(layer):
+        return layer.__class__.from_config({**layer.get_config(), "dtype": "float32"})
+
+    twin = keras.models.clone_model(generator, clone_function=as_float32)
+    twin.set_weights(generator.get_weights())
+    if _mixed_policies(twin):
+        raise ValueError(f"Could not make a float32 copy of {generator.name!r} to export.")
+    return twin, mixed[0]
+
+
+def _num_classes(generator: keras.Model) -> int | None:
+    inputs = generator.inputs
+    if len(inputs) == 1:
+        return None
+    if len(inputs) != 2:
+        raise ValueError(
+            f"A generator takes z (and labels); this one has {len(inputs)} inputs: "
+            f"{[i.name for i in inputs]}."
+        )
+    for layer in generator.layers:
+        if isinstance(layer, keras.layers.Embedding):
+            return int(layer.input_dim)
+    raise ValueError("A conditional generator needs an Embedding layer for its labels.")
+
+
+def generator_contract(
+    generator: keras.Model, *, output: str = "float", opset: int = 17
+) -> dict[str, Any]:
+    """The contract of an exported generator (written into the ONNX file and the manifest)."""
+    import tf2onnx
+
+    if output not in OUTPUTS:
+        raise ValueError(f"Unknown output={output!r}. Expected one of {list(OUTPUTS)}.")
+    latent_shape = generator.inputs[0].shape
+    if len(latent_shape) != 2 or latent_shape[-1] is None:
+        raise ValueError(
+            f"The generator's z input must be (batch, latent_dim); got {latent_shape}."
+        )
+    latent_dim = int(latent_shape[-1])
+    sample_shape = [int(s) for s in generator.output_shape[1:]]
+    if len(sample_shape) == 3:
+        layout = "NHWC"
+    elif len(sample_shape) == 1:
+        layout = "NF"
+    else:
+        raise ValueError(
+            f"Generator outputs must be images (H, W, C) or vectors (F,); got {sample_shape}."
+        )
+    if output == "uint8" and layout != "NHWC":
+        raise ValueError("output='uint8' is for image generators; this one makes vectors.")
+    num_classes = _num_classes(generator)
+    inputs: dict[str, Any] = {"z": {"dtype": "float32", "shape": [None, latent_dim]}}
+    if num_classes is not None:
+        inputs["labels"] = {"dtype": "int32", "shape": [None]}
+    dtype = "uint8" if output == "uint8" else "float32"
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "latent_dim": latent_dim,
+        "inputs": inputs,
+        "outputs": {"samples": {"dtype": dtype, "shape": [None, *sample_shape]}},
+        "layout": layout,
+        "value_range": [0, 255] if output == "uint8" else [-1.0, 1.0],
+        "num_classes": num_classes,
+        "latents": "standard_normal",
+        "opset": int(opset),
+        "versions": {
+            "kgan": __version__,
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "tf2onnx": tf2onnx.__version__,
+        },
+    }
+
+
+def _input_signature(contract: dict[str, Any]) -> list[tf.TensorSpec]:
+    signature = [tf.TensorSpec((None, contract["latent_dim"]), tf.float32, name="z")]
+    if contract["num_classes"] is not None:
+        signature.append(tf.TensorSpec((None,), tf.int32, name="labels"))
+    return signature
+
+
+def _serving_fn(generator: keras.Model, contract: dict[str, Any]):
+    """`fn(z[, labels]) -> {"samples": ...}`, with the uint8 conversion baked in if asked."""
+    to_uint8 = contract["outputs"]["samples"]["dtype"] == "uint8"
+
+    def postprocess(samples):
+        samples = tf.cast(samples, tf.float32)
+        if to_uint8:
+            scaled = tf.clip_by_value((samples + 1.0) * 127.5, 0.0, 255.0)
+            return tf.cast(tf.round(scaled), tf.uint8)
+        return samples
+
+    if contract["num_classes"] is None:
+
+        def serve(z):
+            return {"samples": postprocess(generator(z, training=False))}
+
+    else:
+
+        def serve(z, labels):
+            return {"samples": postprocess(generator([z, labels], training=False))}
+
+    return serve
+
+
+def _write_saved_model(generator, contract, path: Path) -> None:
+    archive = keras.export.ExportArchive()
+    archive.track(generator)
+    archive.add_endpoint(
+        name="serving_default",
+        fn=_serving_fn(generator, contract),
+        input_signature=_input_signature(contract),
+    )
+    archive.write_out(str(path), verbose=False)
+
+
+def _onnx_source(generator: keras.Model, optimize: bool) -> tuple[keras.Model, str]:
+    """(the model tf2onnx converts, its name in the manifest: "optimized" or "plain")."""
+    if not optimize:
+        return generator, "plain"
+    from kgan.export.onnx_rewrite import subpixel_generator
+
+    try:
+        return subpixel_generator(generator), "optimized"
+    except TypeError:  # Not a functional model: convert the graph as it is.
+        return generator, "plain"
+
+
+@contextlib.contextmanager
+def _restoring_graph_links(model: keras.Model):
+    """Undoes the node links that building a model from `model`'s layers appends.
+
+    `subpixel_generator` calls the live layers on new symbolic inputs; each
+    call appends to `_inbound_nodes`/`_outbound_nodes`, which would keep every
+    export's temporary model alive (a leak found by scripts/soak.py).
+    """
+    layers = list(model._flatten_layers(include_self=False))
+    sizes = [(len(layer._inbound_nodes), len(layer._outbound_nodes)) for layer in layers]
+    try:
+        yield
+    finally:
+        for layer, (n_in, n_out) in zip(layers, sizes):
+            del layer._inbound_nodes[n_in:]
+            del layer._outbound_nodes[n_out:]
+
+
+def _write_onnx(generator, contract, path: Path, *, optimize: bool = True) -> str:
+    """Writes the ONNX file; returns which graph was converted ("optimized" or "plain")."""
+    with _restoring_graph_links(generator):
+        return _write_onnx_from(generator, contract, path, optimize)
+
+
+def _write_onnx_from(generator, contract, path: Path, optimize: bool) -> str:
+    import onnx
+    import tf2onnx
+
+    source, graph = _onnx_source(generator, optimize)
+    serve = tf.function(_serving_fn(source, contract))
+    proto, _ = tf2onnx.convert.from_function(
+        serve, input_signature=_input_signature(contract), opset=contract["opset"]
+    )
+    got_inputs = [i.name for i in proto.graph.input]
+    got_outputs = [o.name for o in proto.graph.output]
+    if got_inputs != list(contract["inputs"]) or got_outputs != ["samples"]:
+        raise ExportError(
+            f"tf2onnx produced inputs {got_inputs} and outputs {got_outputs}; expected "
+            f"{list(contract['inputs'])} and ['samples']."
+        )
+    entry = proto.metadata_props.add()
+    entry.key = CONTRACT_KEY
+    entry.value = json.dumps(contract, sort_keys=True)
+    proto.producer_name = "kgan"
+    proto.producer_version = __version__
+    onnx.checker.check_model(proto)
+    onnx.save(proto, str(path))
+    return graph
+
+
+def _keras_reference(generator, contract, z, labels) -> np.ndarray:
+    fn = _serving_fn(generator, contract)
+    args = (z,) if labels is None else (z, labels)
+    return np.asarray(fn(*[tf.constant(a) for a in args])["samples"])
+
+
+def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
+    if a.shape != b.shape:
+        raise ExportError(f"Output shape {b.shape} differs from Keras's {a.shape}.")
+    return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))
+
+
+def _verify(
+    generator,
+    contract: dict[str, Any],
+    folder: Path,
+    formats: Sequence[str],
+    batch_sizes: Sequence[int],
+    tolerance: float,
+    seed: int,
+) -> dict[str, Any]:
+    """Runs every format against Keras on the same latents; raises ExportError past `tolerance`."""
+    runners = {}
+    if "onnx" in formats:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        session = ort.InferenceSession(
+            str(folder / ONNX_NAME), options, providers=["CPUExecutionProvider"]
+        )
+        runners["onnx"] = lambda feeds: session.run(["samples"], feeds)[0]
+    if "saved_model" in formats:
+        loaded = tf.saved_model.load(str(folder / SAVED_MODEL_NAME))
+        signature = loaded.signatures["serving_default"]
+        runners["saved_model"] = lambda feeds: signature(
+            **{k: tf.constant(v) for k, v in feeds.items()}
+        )["samples"].numpy()
+
+    num_classes = contract["num_classes"]
+    report: dict[str, Any] = {}
+    for name, run in runners.items():
+        per_batch = {}
+        for n in batch_sizes:
+            z = sample_latents(n, contract["latent_dim"], seed=seed + n)
+            labels = None if num_classes is None else default_labels(n, num_classes)
+            feeds = {"z": z} if labels is None else {"z": z, "labels": labels}
+            expected = _keras_reference(generator, contract, z, labels)
+            got = run(feeds)
+            if got.dtype != expected.dtype:
+                raise ExportError(
+                    f"{name} returned dtype {got.dtype} at batch size {n}; Keras gives "
+                    f"{expected.dtype}."
+                )
+            diff = _max_diff(expected, got)
+            per_batch[str(n)] = diff
+            if diff > tolerance:
+                raise ExportError(
+                    f"{name} differs from Keras by {diff:.3g} (max abs) at batch size {n}, "
+                    f"more than the tolerance {tolerance:g}."
+                )
+        report[name] = {"max_abs_diff": max(per_batch.values()), "per_batch_size": per_batch}
+    return report
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _file_hashes(folder: Path) -> dict[str, dict[str, Any]]:
+    files = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel != MANIFEST_NAME:
+            files[rel] = {"sha256": _sha256(path), "bytes": path.stat().st_size}
+    return files
+
+
+def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise FileExistsError(f"{str(out_dir)!r} exists and is not a folder.")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
+        raise FileExistsError(
+            f"{str(out_dir)!r} exists and is not empty; pass overwrite=True (--overwrite) "
+            "to replace it."
+        )
+
+
+def _move_into_place(tmp: Path, out_dir: Path) -> None:
+    """Replaces `out_dir` by `tmp`; the old export is removed only once the new one is in place."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        os.replace(out_dir, old)
+    try:
+        os.replace(tmp, out_dir)
+    except BaseException:
+        if old is not None:
+            os.replace(old, out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def export_generator(
+    model: Any,
+    out_dir: str | os.PathLike,
+    *,
+    opset: int = 17,
+    formats: Sequence[str] = FORMATS,
+    output: str = "float",
+    verify: bool = True,
+    overwrite: bool = False,
+    batch_sizes: Sequence[int] = PARITY_BATCH_SIZES,
+    tolerance: float = TOLERANCE,
+    seed: int = 0,
+    onnx_optimize: bool = True,
+) -> dict[str, Any]:
+    """Exports a generator to SavedModel and/or ONNX and checks both against Keras.
+
+    Args:
+        model: a `kgan.GAN` (its EMA generator when it has one), a generator
+            `keras.Model`, or the path of a `.keras` file of either (loaded in
+            Keras safe mode). A mixed-precision generator is exported as its
+            float32 twin (same weights; the manifest's `source_dtype_policy`
+            names the policy it had), since ONNX Runtime's CPU kernels mostly
+            lack float16 and bfloat16.
+        out_dir: the export folder; must be absent or empty unless `overwrite`.
+        opset: the ONNX opset.
+        formats: any of "saved_model" and "onnx".
+        output: "float" (samples in [-1, 1]) or "uint8" (images in [0, 255],
+            conversion baked into both graphs).
+        verify: run the parity check (strongly recommended).
+        overwrite: replace a non-empty `out_dir`.
+        batch_sizes: batch sizes of the parity check.
+        tolerance: the largest max-abs difference accepted. For uint8 outputs
+            the difference is in 0-255 units and 1 is allowed, since a float
+            difference of 1e-7 can flip a value sitting on a rounding boundary.
+        seed: seed of the parity latents.
+        onnx_optimize: convert an equivalent graph without transposed
+            convolutions for the ONNX file (`kgan.export_optimize`: sub-pixel
+            convolutions, folded batch norms), several times faster in ONNX
+            Runtime on CPU. The SavedModel always keeps the original graph, and
+            the parity check compares both files with the original generator.
+
+    Returns:
+        The manifest (also written to `out_dir/kgan.json`).
+
+    Raises:
+        ExportError: a format differs from Keras by more than `tolerance`, or
+            the source model's outputs changed during export.
+        FileExistsError: `out_dir` is not empty and `overwrite` is False.
+        ValueError: a bad argument (unknown format or output, ...).
+    """
+    formats = tuple(formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise ValueError(
+            f"Unknown formats={list(formats)!r}. Expected a subset of {list(FORMATS)}."
+        )
+    if output not in OUTPUTS:
+        raise ValueError(f"Unknown output={output!r}. Expected one of {list(OUTPUTS)}.")
+    if not isinstance(opset, int) or not 13 <= opset <= 21:
+        raise ValueError(f"opset must be an integer in [13, 21]; got opset={opset!r}.")
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir, overwrite)
+    generator, source_policy = _float32_twin(_resolve_generator(model))
+    contract = generator_contract(generator, output=output, opset=opset)
+    if output == "uint8":
+        tolerance = max(tolerance, 1.0)
+
+    # The source model's outputs before export, to catch mutation by the converters.
+    probe_z = sample_latents(8, contract["latent_dim"], seed=seed + 12345)
+    probe_labels = None
+    if contract["num_classes"] is not None:
+        probe_labels = default_labels(8, contract["num_classes"])
+    before = _keras_reference(generator, contract, probe_z, probe_labels)
+
+    tmp = make_temp_dir(out_dir)
+    try:
+        if "saved_model" in formats:
+            _write_saved_model(generator, contract, tmp / SAVED_MODEL_NAME)
+        onnx_graph = None
+        if "onnx" in formats:
+            options = {} if onnx_optimize else {"optimize": False}
+            onnx_graph = _write_onnx(generator, contract, tmp / ONNX_NAME, **options)
+        parity = (
+            _verify(generator, contract, tmp, formats, batch_sizes, tolerance, seed)
+            if verify
+            else {}
+        )
+        after = _keras_reference(generator, contract, probe_z, probe_labels)
+        if not np.array_equal(before, after):
+            raise ExportError(
+                "The source model's outputs changed during export (max abs diff "
+                f"{_max_diff(before, after):.3g}); the export was discarded."
+            )
+        manifest = {
+            "contract": contract,
+            "files": _file_hashes(tmp),
+            "parity": parity,
+            "parity_batch_sizes": list(batch_sizes) if verify else [],
+            "tolerance": tolerance,
+            "verified": bool(verify),
+            "onnx_graph": onnx_graph,
+            # A mixed-precision generator is exported (and checked) as its float32 twin.
+            "source_dtype_policy": source_policy or "float32",
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "source": str(model) if isinstance(model, (str, os.PathLike)) else generator.name,
+        }
+        write_json(manifest, tmp / MANIFEST_NAME)
+        _move_into_place(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest

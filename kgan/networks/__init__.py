@@ -1,0 +1,31 @@
+"""Network pairs (MLP, DCGAN, PacGAN) and kgan's fast drop-in Keras layers.
+
+Example:
+    >>> import kgan
+    >>> generator, discriminator = kgan.networks.dcgan(latent_dim=32, image_shape=(8, 8, 1))
+    >>> generator.output_shape
+    (None, 8, 8, 1)
+"""
+
+from kgan.networks.builders import (
+    ARCHITECTURES,
+    DCGAN_SIZES,
+    UPSAMPLE_MODES,
+    dcgan,
+    mlp,
+    rescale,
+)
+from kgan.networks.pacgan import Pack, pack_discriminator, packed_mlp, packed_shape
+
+__all__ = [
+    "ARCHITECTURES",
+    "DCGAN_SIZES",
+    "UPSAMPLE_MODES",
+    "Pack",
+    "dcgan",
+    "mlp",
+    "pack_discriminator",
+    "packed_mlp",
+    "packed_shape",
+    "rescale",
+]

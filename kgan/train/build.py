@@ -1,0 +1,106 @@
+"""`build_gan(config, ...)`: the compiled GAN that a `TrainConfig` describes."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import keras
+
+from kgan.core.gan import GAN
+from kgan.networks import builders as networks
+from kgan.networks import pacgan as packing
+from kgan.train import optimizers
+from kgan.train.config import TrainConfig
+
+
+def build_gan(
+    config: TrainConfig,
+    sample_shape: tuple[int, ...],
+    num_classes: int | None = None,
+    *,
+    total_steps: int | None = None,
+) -> GAN:
+    """Builds and compiles the GAN that `config` describes for samples of `sample_shape`.
+
+    Args:
+        config: the settings.
+        sample_shape: shape of one sample.
+        num_classes: for a conditional GAN.
+        total_steps: generator steps of the run; needed by `lr_decay`.
+
+    The networks are built under the dtype policy `config.precision`; the
+    global policy is restored afterwards.
+    """
+    with _dtype_policy(config.precision):
+        return _build_gan(config, sample_shape, num_classes, total_steps)
+
+
+@contextlib.contextmanager
+def _dtype_policy(name: str) -> Iterator[None]:
+    """Sets Keras's global dtype policy to `name` for the block, then restores it."""
+    previous = keras.mixed_precision.dtype_policy()
+    keras.mixed_precision.set_dtype_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous)
+
+
+def _build_gan(config, sample_shape, num_classes, total_steps) -> GAN:
+    keras.utils.set_random_seed(config.seed)
+    arch = config.arch
+    if arch == "auto":
+        arch = "dcgan" if len(sample_shape) == 3 else "mlp"
+    kwargs: dict[str, Any] = {"num_classes": num_classes, "spectral_norm": config.spectral_norm}
+    mlp_only = ("generator_units", "discriminator_units", "maxout_pieces")
+    for name in (*mlp_only, "dropout"):
+        if getattr(config, name) is not None:
+            if arch != "mlp" and name in mlp_only:
+                raise ValueError(f"{name} applies to the mlp networks, not arch={arch!r}.")
+            kwargs[name] = getattr(config, name)
+    if config.num_packed > 1:
+        if arch != "mlp":
+            raise ValueError(f"num_packed (PacGAN) needs the mlp networks, not arch={arch!r}.")
+        kwargs.pop("num_classes")
+        generator, discriminator = packing.packed_mlp(
+            config.latent_dim, sample_shape, config.num_packed, **kwargs
+        )
+    elif arch == "dcgan":
+        generator, discriminator = networks.dcgan(
+            config.latent_dim, sample_shape, width=config.width, **kwargs
+        )
+    else:
+        generator, discriminator = networks.mlp(config.latent_dim, sample_shape, **kwargs)
+    if config.data_scale != 1.0:
+        generator, discriminator = networks.rescale(generator, discriminator, config.data_scale)
+    gan = GAN(
+        generator,
+        discriminator,
+        d_steps=config.d_steps,
+        loss=config.loss,
+        seed=config.seed,
+        label_smoothing=config.label_smoothing,
+        gradient_penalty=config.gradient_penalty,
+        r1_gamma=config.r1_gamma,
+        r1_interval=config.r1_interval,
+        ema_half_life=config.ema_half_life,
+        augment=config.augment,
+    )
+
+    def learning_rate():
+        if not config.lr_decay:
+            return config.lr
+        if not total_steps:
+            raise ValueError("lr_decay needs build_gan(..., total_steps=the run's steps).")
+        return keras.optimizers.schedules.CosineDecay(config.lr, total_steps, alpha=0.0)
+
+    adam = {"beta_1": config.beta_1, "beta_2": config.beta_2}
+    gan.compile(
+        d_optimizer=optimizers.Adam(learning_rate(), **adam),  # Keras's Adam, fused kernel
+        g_optimizer=optimizers.Adam(learning_rate(), **adam),
+        jit_compile=config.jit_compile,
+        steps_per_execution=config.steps_per_execution,
+    )
+    return gan

@@ -1,0 +1,228 @@
+"""Keras callbacks for GAN training: sample grids, periodic metrics, and JSONL logs."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from kgan import images
+from kgan.eval import features as features_lib
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Saves samples from a fixed latent batch every `every` epochs.
+
+    Images become a PNG grid `{directory}/epoch_NNN.png` (for a conditional
+    GAN, one class per row); 2-D samples become a scatter plot over `real`
+    points. The same seed is used at every epoch, so
+    the grids show one set of latents evolving. When `tensorboard_dir` is
+    given, grids are also written as TensorBoard images.
+
+    Args:
+        directory: where the PNGs go.
+        num_samples: samples per grid (a square number makes a square grid).
+        seed: seed of the fixed latents (see `kgan.sample_latents`).
+        every: epochs between grids.
+        real: real 2-D points drawn under the scatter plot.
+        scale: upscaling of image grids, for tiny images such as 8x8 digits.
+        tensorboard_dir: optional TensorBoard log folder.
+
+    Example:
+        >>> gan.fit(ds, epochs=5, callbacks=[SampleGrid("samples")])  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike,
+        *,
+        num_samples: int = 64,
+        seed: int = 0,
+        every: int = 1,
+        real: np.ndarray | None = None,
+        scale: int | None = None,
+        tensorboard_dir: str | os.PathLike | None = None,
+    ):
+        super().__init__()
+        if every < 1 or num_samples < 1:
+            raise ValueError(f"every and num_samples must be >= 1; got {every}, {num_samples}.")
+        self.directory = Path(directory)
+        self.num_samples = num_samples
+        self.seed = seed
+        self.every = every
+        self.real = real
+        self.scale = scale
+        self.tensorboard_dir = tensorboard_dir
+        self._writer = None
+        self.paths: list[Path] = []
+
+    def save(self, epoch: int) -> Path:
+        """Writes the grid for `epoch` (1-based) now and returns its path."""
+        gan = self.model
+        nrow = max(1, math.ceil(math.sqrt(self.num_samples)))
+        if gan.num_classes:  # one class per row
+            nrow = max(1, self.num_samples // gan.num_classes)
+            labels = np.repeat(np.arange(gan.num_classes), nrow)
+            samples = gan.generate(len(labels), seed=self.seed, labels=labels)
+        else:
+            samples = gan.generate(self.num_samples, seed=self.seed)
+        path = self.directory / f"epoch_{epoch:03d}.png"
+        if samples.ndim == 2 and samples.shape[1] == 2:
+            images.save_scatter(samples, path, real=self.real)
+        else:
+            scale = self.scale or max(1, 128 // samples.shape[1])
+            images.save_grid(samples, path, nrow=nrow, scale=scale)
+            self._to_tensorboard(samples, nrow, epoch)
+        self.paths.append(path)
+        return path
+
+    def _to_tensorboard(self, samples: np.ndarray, nrow: int, epoch: int) -> None:
+        if self.tensorboard_dir is None:
+            return
+        import tensorflow as tf
+
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(Path(self.tensorboard_dir) / "images"))
+        grid = images.make_grid(images.to_uint8(samples), nrow=nrow)
+        with self._writer.as_default():
+            tf.summary.image("samples", grid[None], step=epoch)
+        self._writer.flush()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if (epoch + 1) % self.every == 0:
+            self.save(epoch + 1)
+
+
+class JsonlLogger(keras.callbacks.Callback):
+    """Appends one JSON object per epoch (`{"epoch": 1, "d_loss": ...}`) to a file.
+
+    Each line is flushed and fsync'ed, so a killed run keeps every finished epoch.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        super().__init__()
+        self.path = Path(path)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        record = {"epoch": epoch + 1}
+        for key, value in (logs or {}).items():
+            value = float(np.asarray(value))
+            record[key] = value if math.isfinite(value) else str(value)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+class MetricsCallback(keras.callbacks.Callback):
+    """Computes registered metrics on generated samples every `every` epochs.
+
+    The samples come from `model.generate` (a `kgan.GAN`) in batches, from a
+    fixed seed, so every evaluation sees the same latents. Results are
+    flattened to scalars (`"fid"`, `"mode_coverage/modes"`,
+    `"kid/mean"`, ...; see `kgan.features.flatten_results`) and
+
+    - put into the epoch's `logs`, so `History`, the progress bar, and the
+      `TensorBoard`/`JsonlLogger`/`CSVLogger` callbacks placed *after* this one
+      in the `callbacks` list see them (Keras calls callbacks in list order,
+      and adds History and the progress bar at the end);
+    - appended to `path` as one JSON line per evaluation
+      (`{"epoch": 5, "mode_coverage/modes": 8.0, ...}`), flushed and fsync'ed;
+    - kept in `self.history` (a list of those dicts).
+
+    Epochs without an evaluation carry no metric keys in their logs.
+
+    Args:
+        metrics: metric names (see `kgan.features.Evaluator`), or an
+            `Evaluator` built by the caller.
+        every: epochs between evaluations (also evaluates at the last epoch
+            when `at_end` is on).
+        num_samples: generated samples per evaluation (2,500 is the VEEGAN /
+            PacGAN protocol for 2-D data; 10,000 or 50,000 for FID).
+        seed: seed of the sample stream (see `kgan.features.sampler`).
+        path: optional JSONL file to append to.
+        at_end: also evaluate after the last epoch if it is not a multiple
+            of `every`.
+        **evaluator_kwargs: passed to `kgan.features.Evaluator` when
+            `metrics` are names: `real=`, `dataset=`, `extractor=`,
+            `classifier=`, `validation=`, ...
+
+    Example:
+        >>> callback = MetricsCallback(["mode_coverage"], dataset="ring8", every=5,
+        ...                            path="runs/ring8/metrics.jsonl")  # doctest: +SKIP
+        >>> gan.fit(ds, epochs=20, callbacks=[callback, JsonlLogger("history.jsonl")])
+        ... # doctest: +SKIP
+        >>> callback.history[-1]["mode_coverage/modes"]  # doctest: +SKIP
+        8.0
+    """
+
+    def __init__(
+        self,
+        metrics: Any,
+        *,
+        every: int = 1,
+        num_samples: int = 2500,
+        seed: int = 0,
+        path: str | os.PathLike | None = None,
+        at_end: bool = True,
+        **evaluator_kwargs: Any,
+    ):
+        super().__init__()
+        for name, value in (("every", every), ("num_samples", num_samples)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {name}={value!r}.")
+        if isinstance(metrics, features_lib.Evaluator):
+            if evaluator_kwargs:
+                raise ValueError(
+                    "Pass either an Evaluator or metric names with Evaluator keyword arguments; "
+                    f"got an Evaluator and {sorted(evaluator_kwargs)}."
+                )
+            self.evaluator = metrics
+        else:
+            self.evaluator = features_lib.Evaluator(metrics, **evaluator_kwargs)
+        self.every = every
+        self.num_samples = num_samples
+        self.seed = seed
+        self.path = None if path is None else Path(path)
+        self.at_end = bool(at_end)
+        self.history: list[dict[str, float]] = []
+        self._epochs: int | None = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._epochs = (self.params or {}).get("epochs")
+
+    def evaluate(self) -> dict[str, float]:
+        """Runs the metrics on the current model now and returns the flat values."""
+        source = features_lib.sampler(self.model, self.seed)
+        results = self.evaluator(source, num_samples=self.num_samples)
+        return features_lib.flatten_results(results)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        last = self._epochs is not None and epoch + 1 == self._epochs
+        if (epoch + 1) % self.every and not (self.at_end and last):
+            return
+        values = self.evaluate()
+        if logs is not None:
+            logs.update(values)
+        record = {"epoch": epoch + 1, **values}
+        self.history.append(record)
+        if self.path is not None:
+            self._append(record)
+
+    def _append(self, record: dict[str, float]) -> None:
+        line = {
+            key: value if not isinstance(value, float) or math.isfinite(value) else str(value)
+            for key, value in record.items()
+        }
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(line) + "\n")
+            f.flush()
+            os.fsync(f.fileno())

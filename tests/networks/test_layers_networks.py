@@ -1,0 +1,88 @@
+"""Maxout and the network builders."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from kgan import networks
+from kgan.networks.layers import Maxout
+
+
+def test_maxout_is_the_max_over_pieces():
+    layer = Maxout(2, pieces=3)
+    layer.build((None, 2))
+    kernel = np.arange(12, dtype=np.float32).reshape(2, 6) - 6.0
+    bias = np.linspace(-1, 1, 6).astype(np.float32)
+    layer.set_weights([kernel, bias])
+    x = np.array([[1.0, -2.0], [0.5, 0.5]], np.float32)
+    expected = (x @ kernel + bias).reshape(2, 2, 3).max(axis=-1)
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-6)
+
+
+def test_maxout_round_trips_through_config():
+    layer = Maxout(4, pieces=2, name="m")
+    clone = Maxout.from_config(layer.get_config())
+    assert (clone.units, clone.pieces, clone.name) == (4, 2, "m")
+
+
+@pytest.mark.parametrize("size", networks.DCGAN_SIZES)
+def test_dcgan_shapes(size):
+    g, d = networks.dcgan(8, (size, size, 3), width=4)
+    assert g.output_shape == (None, size, size, 3)
+    assert d.output_shape == (None, 1)
+    out = np.asarray(g(np.zeros((2, 8), np.float32)))
+    assert out.shape == (2, size, size, 3) and np.all(np.abs(out) <= 1.0)
+
+
+def test_dcgan_resize_upsampling_has_the_same_interface():
+    g, _ = networks.dcgan(8, (28, 28, 1), width=4, upsample="resize")
+    assert g.output_shape == (None, 28, 28, 1)
+
+
+def test_mlp_pair_matches_the_paper():
+    g, d = networks.mlp(8, (2,))
+    assert g.output_shape == (None, 2) and d.output_shape == (None, 1)
+    relus = [layer for layer in g.layers if getattr(layer, "activation", None) is not None]
+    assert any(layer.activation is keras.activations.relu for layer in relus)
+    assert any(isinstance(layer, Maxout) for layer in d.layers)
+    assert any(isinstance(layer, keras.layers.Dropout) for layer in d.layers)
+
+
+def test_mlp_images_use_tanh():
+    g, _ = networks.mlp(8, (8, 8, 1))
+    out = np.asarray(g(np.full((1, 8), 50.0, np.float32)))
+    assert out.shape == (1, 8, 8, 1) and np.all(np.abs(out) <= 1.0)
+
+
+def test_conditional_pair_takes_labels():
+    g, d = networks.dcgan(8, (8, 8, 1), width=4, num_classes=10)
+    z = np.zeros((3, 8), np.float32)
+    labels = np.array([0, 1, 9], np.int32)
+    images = np.asarray(g([z, labels]))
+    assert images.shape == (3, 8, 8, 1)
+    assert d([images, labels]).shape == (3, 1)
+    g2, d2 = networks.mlp(4, (2,), num_classes=3)
+    points = np.asarray(g2([z[:, :4], labels % 3]))
+    assert d2([points, labels % 3]).shape == (3, 1)
+
+
+def test_spectral_norm_wraps_the_discriminator():
+    _, d = networks.dcgan(8, (16, 16, 1), width=4, spectral_norm=True)
+    assert any(isinstance(layer, keras.layers.SpectralNormalization) for layer in d.layers)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"image_shape": (20, 20, 1)}, "H in"),
+        ({"image_shape": (16, 8, 1)}, r"\(H, H, C\)"),
+        ({"image_shape": (16, 16, 1), "upsample": "bicubic"}, "Unknown upsample"),
+        ({"image_shape": (16, 16, 1), "num_classes": 1}, "num_classes"),
+        ({"image_shape": (16, 16, 1), "width": 0}, "width"),
+    ],
+)
+def test_dcgan_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        networks.dcgan(8, **kwargs)
