@@ -29,6 +29,22 @@ from pathlib import Path
 
 import tensorflow as tf
 
+# The public helpers of `kgan.distribute` that live in the wings which use them.
+from kgan.core.replicas import num_replicas, replica_slice
+from kgan.data.pipeline import prepare_dataset
+
+__all__ = [
+    "STRATEGIES",
+    "get_strategy",
+    "is_chief",
+    "num_replicas",
+    "prepare_dataset",
+    "replica_slice",
+    "split_cpu",
+    "task_folder",
+    "tf_config",
+]
+
 STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
 
 

@@ -97,6 +97,9 @@ def _max_diff(a: list[np.ndarray], b: list[np.ndarray]) -> float:
 def _run(args: list[str], timeout: float) -> subprocess.Popen:
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="")
     env.pop("TF_CONFIG", None)
+    # The script imports tests/gan_testing.py, one folder up from this file.
+    tests = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [tests, env.get("PYTHONPATH")]))
     return subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), *args],
         stdout=subprocess.PIPE,
