@@ -48,11 +48,9 @@ def _elf_symbols(obj: bytes, wanted: set[str]) -> dict[str, bytes]:
     """The bytes of the named data symbols of a little-endian ELF64 relocatable object."""
     if obj[:4] != b"\x7fELF" or obj[4] != 2 or obj[5] != 1:
         return {}
-    shoff, = struct.unpack_from("<Q", obj, 0x28)
+    (shoff,) = struct.unpack_from("<Q", obj, 0x28)
     shentsize, shnum = struct.unpack_from("<HH", obj, 0x3A)
-    sections = [
-        struct.unpack_from("<IIQQQQIIQQ", obj, shoff + i * shentsize) for i in range(shnum)
-    ]
+    sections = [struct.unpack_from("<IIQQQQIIQQ", obj, shoff + i * shentsize) for i in range(shnum)]
     found = {}
     for _name, sh_type, _flags, _addr, offset, size, link, _info, _align, entsize in sections:
         if sh_type != SHT_SYMTAB:
