@@ -123,7 +123,8 @@ export async function savePng(grid, file) {
  * @returns {Promise<string>}
  */
 export async function saveGrid(samples, file, { scale = 1, ...options } = {}) {
-  const c = samples?.dims?.length === 4 ? samples.dims[3] : 1;
+  const rank = samples?.dims?.length;
+  const c = rank === 3 ? 1 : rank === 4 ? samples.dims[3] : null;
   if (![1, 3].includes(c)) {
     throw new InvalidInputError(`saveGrid needs images of shape [n, h, w, c] with c in {1, 3}; got dims ${JSON.stringify(samples?.dims)}.`);
   }
