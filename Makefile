@@ -35,7 +35,7 @@ $(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
 # node --test (latents, contract cases, both onnxruntimes, the page in headless Chromium).
 test-js: $(STAMP) $(JS_STAMP)
 	$(BIN)/python $(JS)/tests/make_fixtures.py
-	cd $(JS) && node --test tests/
+	cd $(JS) && node --test tests/*.test.js
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

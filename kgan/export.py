@@ -306,8 +306,9 @@ def _name_batch_dim(proto) -> None:
 
 def _avoid_same_size_end_pads(proto) -> None:
     """Rewrites each Conv whose kernel covers its whole input with padding only at the end
-    (pads `[0, 0, b, r]`) as a Conv with symmetric pads `[b, r, b, r]` and a Slice dropping the
-    `b` first rows and `r` first columns: the same numbers.
+    (pads `[0, 0, b, r]`) as a Conv padded `b` rows at the top too (`[b, 0, b, r]`; or `r`
+    columns on the left when `b` is 0) and a Slice dropping those first rows: the same numbers,
+    for one extra output row (an explicit Pad node would not do: onnxruntime fuses it back).
 
     onnxruntime-web's WebGPU backend (1.31) computes that pattern wrongly: its shortcut for a
     kernel the size of the input reads only the leading pads. The phase convolutions of
@@ -346,15 +347,18 @@ def _avoid_same_size_end_pads(proto) -> None:
             continue
         out = node.output[0]
         node.output[0] = f"{out}__padded"
+        axis = 0 if pads[2] else 1  # 0: rows, 1: columns
         for attr in node.attribute:
             if attr.name == "pads":
-                attr.ints[:] = [pads[2], pads[3], pads[2], pads[3]]
+                attr.ints[axis] = pads[2 + axis]
         prefix = f"{node.name or out}__crop"
         graph.initializer.extend(
             [
-                onnx.numpy_helper.from_array(np.array(pads[2:], np.int64), f"{prefix}_starts"),
-                onnx.numpy_helper.from_array(np.array([2**62] * 2, np.int64), f"{prefix}_ends"),
-                onnx.numpy_helper.from_array(np.array([2, 3], np.int64), f"{prefix}_axes"),
+                onnx.numpy_helper.from_array(
+                    np.array([pads[2 + axis]], np.int64), f"{prefix}_starts"
+                ),
+                onnx.numpy_helper.from_array(np.array([2**62], np.int64), f"{prefix}_ends"),
+                onnx.numpy_helper.from_array(np.array([2 + axis], np.int64), f"{prefix}_axes"),
             ]
         )
         crop = helper.make_node(

@@ -51,7 +51,9 @@ def _copy(src: Path, dst: Path) -> None:
     dst.parent.mkdir(parents=True, exist_ok=True)
     if src.is_dir():
         shutil.copytree(
-            src, dst, ignore=shutil.ignore_patterns("*.d.ts", "*.map", "*.ts", "node.js")
+            src,
+            dst,
+            ignore=shutil.ignore_patterns("*.d.ts", "*.map", "*.ts", "*.test.js", "node.js"),
         )
     else:
         shutil.copy2(src, dst)
