@@ -52,6 +52,7 @@ def timings(model: Path, repeats: int) -> dict[str, float]:
             gen(z)
             times.append((time.perf_counter() - t) * 1000)
         result[f"batch{batch}_ms"] = statistics.median(times)
+        result[f"batch{batch}_ms_best"] = min(times)
     return result
 
 
