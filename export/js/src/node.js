@@ -27,14 +27,18 @@ export * from './index.js';
  * Load a kgan generator from a file path, a URL or bytes (see {@link KganGenerator.load}).
  * @param {string | URL | Uint8Array | ArrayBuffer} source A path, an http(s)/file URL, or bytes.
  * @param {Partial<LoadOptions> & {threads?: number}} [options] `ort` defaults to onnxruntime-node
- *   (CPU); `threads` sets its intra-op threads.
+ *   (CPU, idle threads sleeping rather than spinning, as in Python); `threads` sets its intra-op
+ *   threads.
  * @returns {Promise<KganGenerator>}
  * @throws {ModelLoadError} For a missing, unreadable, non-regular, empty or invalid file.
  * @throws {InvalidInputError} For bad arguments.
  */
 export async function loadGenerator(source, options = {}) {
   const ort = options.ort ?? (await import('onnxruntime-node'));
-  const sessionOptions = { ...(options.sessionOptions ?? {}) };
+  // As Python's runtime: idle intra-op threads sleep instead of spinning, which keeps batches
+  // fast on a busy machine (spinning threads take the cores from the thread doing the work).
+  const defaults = options.ort ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  const sessionOptions = { ...defaults, ...(options.sessionOptions ?? {}) };
   if (options.threads !== undefined) {
     if (!Number.isSafeInteger(options.threads) || options.threads < 1 || options.threads > 256) {
       throw new InvalidInputError(`threads must be an integer in [1, 256]; got ${describe(options.threads)}.`);
