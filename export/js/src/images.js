@@ -178,5 +178,5 @@ export function toRGBA(grid) {
  * @returns {ImageData}
  */
 export function toImageData(grid) {
-  return new ImageData(toRGBA(grid), grid.width, grid.height);
+  return new ImageData(/** @type {Uint8ClampedArray<ArrayBuffer>} */ (toRGBA(grid)), grid.width, grid.height);
 }

@@ -230,7 +230,8 @@ export function truncate(z, psi) {
   }
   if (z && typeof z === 'object' && 'data' in z && 'dims' in z) {
     const values = vector(/** @type {any} */ (z).data, 'z.data');
-    return { data: values.map((v) => psi * v), dims: [.../** @type {any} */ (z).dims] };
+    const dims = /** @type {[number, number]} */ ([.../** @type {Latents} */ (z).dims]);
+    return { data: values.map((v) => psi * v), dims };
   }
   return vector(z, 'z').map((v) => psi * v);
 }
