@@ -8,7 +8,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { array, fixturePath, manifest, maxAbsDiff } from './helpers/fixtures.js';
+import { array, FIXTURES, fixturePath, manifest, maxAbsDiff } from './helpers/fixtures.js';
+import { serveFolder } from './helpers/server.js';
 import {
   InferenceError, InvalidInputError, KganGenerator, KganRuntimeError, loadGenerator, ModelLoadError,
   sampleLatents,
@@ -192,4 +193,39 @@ describe('unusable files: ModelLoadError naming the file; failing runs: Inferenc
     assert.deepEqual(out.data, array(manifest.hostile.toy_uint8_out).data);
     for (const g of [failing, lying, nan, u8]) await g.release();
   });
+});
+
+test('URLs: fetched and validated; a failed fetch is a ModelLoadError naming the URL', async () => {
+  const server = await serveFolder(FIXTURES);
+  try {
+    const url = `${server.url}dcgan.onnx`;
+    const gen = await KganGenerator.load(url, { ort: ortWeb, executionProviders: ['wasm'] });
+    assert.equal(gen.source, url);
+    const viaNode = await loadGenerator(new URL(url));
+    assert.deepEqual((await viaNode.sample(2, { seed: 1 })).dims, [2, 8, 8, 1]);
+    await rejects(() => loadGenerator(`${server.url}missing.onnx`), ModelLoadError,
+      /^http:\/\/127\.0\.0\.1:\d+\/missing\.onnx: cannot fetch the model: HTTP 404/);
+    await rejects(() => KganGenerator.load(`${server.url}toy_no_contract.onnx`, { ort: ortWeb }), ModelLoadError,
+      /toy_no_contract\.onnx: not a kgan generator/);
+    await rejects(() => KganGenerator.load(url, { ort: ortWeb, fetch: /** @type {any} */ (42) }), ModelLoadError,
+      /cannot fetch the model: no fetch\(\) here/);
+    for (const g of [gen, viaNode]) await g.release();
+  } finally {
+    await server.close();
+  }
+});
+
+test('options: maxBytes bounds a call; threads are checked', async () => {
+  const file = fixturePath(manifest.models.dcgan.file);
+  const small = await loadGenerator(file, { maxBytes: 1000, threads: 1 });
+  assert.equal(small.maxBytes, 1000);
+  assert.equal((await small.sample(3, { seed: 0 })).dims[0], 3); // 3 x (8 x 4 + 64 x 4) bytes
+  await rejects(() => small.sample(4, { seed: 0 }), InvalidInputError, /^generating 4 samples needs about 1\.1 KiB \(1152 bytes\), more than maxBytes=1000/);
+  await rejects(() => small.run(sampleLatents(4, 8, 0)), InvalidInputError, /^generating 4 samples needs about/);
+  await small.release();
+  const unlimited = await loadGenerator(file, { maxBytes: null });
+  assert.equal(unlimited.maxBytes, null);
+  await unlimited.release();
+  await rejects(() => loadGenerator(file, { threads: 0 }), InvalidInputError, /^threads must be an integer in \[1, 256\]; got 0\.$/);
+  await rejects(() => loadGenerator(file, { maxBytes: -1 }), InvalidInputError, /^maxBytes must be an integer >= 1; got -1\.$/);
 });
