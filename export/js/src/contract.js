@@ -106,7 +106,8 @@ function jsonShape(shape) {
 
 /** @param {unknown[]} shape */
 function graphShape(shape) {
-  return `[${shape.map((d) => (d === null || d === undefined ? '?' : String(d))).join(', ')}]`;
+  const show = (/** @type {unknown} */ d) => (d === null || d === undefined || (typeof d === 'number' && d < 0) ? '?' : String(d));
+  return `[${shape.map(show).join(', ')}]`;
 }
 
 /** @param {unknown} a @param {unknown} b */
@@ -290,7 +291,7 @@ function tensorSpec(value, key, fail) {
   if (!Array.isArray(shape) || !shape.every((d) => d === null || (isInt(d) && d >= 1))) {
     throw fail(`${key}.shape must be a list of null or positive integers; got ${pyRepr(shape)}.`);
   }
-  return { dtype, shape: shape.map((d) => (d === null ? null : typeof d === 'bigint' && d <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(d) : d)) };
+  return { dtype, shape: /** @type {Shape} */ (shape) };
 }
 
 /**

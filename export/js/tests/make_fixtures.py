@@ -14,7 +14,7 @@ Everything the JS tests compare with comes from the Python side:
 - a web folder made by ``kgan_runtime.web.write_web_folder`` for the browser test.
 
 Arrays are raw little-endian files described in manifest.json. The script does nothing when
-the fixtures are up to date (a hash of this script and of the Python sources they come from);
+the fixtures are up to date (a hash of this script and of the sources they come from);
 ``--force`` rewrites them. Run from the repository root:
 ``python export/js/tests/make_fixtures.py``.
 """
@@ -48,13 +48,16 @@ MODEL_SEEDS = [0, 1, 7, 2**64 + 1]
 
 
 def _stamp() -> str:
-    """A hash of this script and every Python source the fixtures depend on."""
+    """A hash of this script and every source the fixtures depend on."""
     digest = hashlib.sha256()
     sources = [Path(__file__)]
     sources += sorted((ROOT / "kgan").rglob("*.py"))
     sources += sorted((ROOT / "export" / "kgan_runtime").rglob("*.py"))
     sources += [ROOT / "export" / "tests" / "kgan_runtime_testing.py"]
     sources += [ROOT / "scripts" / "bench_inference.py"]
+    # The web folders copy the page and the JS runtime.
+    sources += sorted((ROOT / "export" / "js" / "web").iterdir())
+    sources += sorted((ROOT / "export" / "js" / "src").rglob("*.js"))
     for path in sources:
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(path.read_bytes())

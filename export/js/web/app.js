@@ -54,7 +54,7 @@ async function load(backend) {
   if (g.layout !== 'NHWC') throw new Error(`this page shows images; the generator makes ${g.layout} vectors`);
 }
 
-function labelsFor(n) {
+function labels() {
   const value = $('label').value;
   return generator.numClasses && value !== '' ? Number(value) : undefined;
 }
@@ -74,7 +74,7 @@ async function render() {
   const psi = Number($('psi').value);
   const z = truncate(sampleLatents(n, generator.latentDim, seed), psi);
   const started = performance.now();
-  const samples = await generator.run(z, labelsFor(n));
+  const samples = await generator.run(z, labels());
   const ms = performance.now() - started;
   const grid = draw($('grid'), samples);
   $('status').textContent = `${n} sample${n === 1 ? '' : 's'} of seed ${seed}, psi ${psi.toFixed(2)}: ` +
@@ -87,7 +87,7 @@ async function playInterpolation() {
   const steps = Math.max(2, Math.min(240, Number($('frames').value) || 48));
   const z = truncate(interpolate(parseSeed($('seed-a').value), parseSeed($('seed-b').value), steps, generator.latentDim), Number($('psi').value));
   const started = performance.now();
-  const frames = await generator.run(z, labelsFor(steps));
+  const frames = await generator.run(z, labels());
   const ms = performance.now() - started;
   const size = frames.data.length / steps;
   const canvas = $('movie');
