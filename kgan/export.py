@@ -330,9 +330,12 @@ def _avoid_same_size_end_pads(proto) -> None:
     weights = {init.name: list(init.dims) for init in graph.initializer}
     nodes = []
     for node in graph.node:
+        if node.op_type != "Conv":
+            nodes.append(node)
+            continue
         attrs = {a.name: list(a.ints) for a in node.attribute}
         pads = attrs.get("pads", [])
-        kernel = weights.get(node.input[1], [])[2:] if node.op_type == "Conv" else []
+        kernel = weights.get(node.input[1], [])[2:]
         spatial = (sizes.get(node.input[0]) or [None, None, None, None])[2:]
         if not (
             len(pads) == 4

@@ -58,9 +58,13 @@ def test_no_conv_the_webgpu_backend_computes_wrongly(digits_onnx):
 
 def _conv_model(size: int, pads: list[int]) -> onnx.ModelProto:
     weight = np.random.default_rng(0).normal(size=(3, 2, 2, 2)).astype(np.float32)
-    node = helper.make_node("Conv", ["x", "w"], ["y"], kernel_shape=[2, 2], pads=pads, name="c")
+    nodes = [
+        helper.make_node("Constant", [], ["one"], value_float=1.0),  # a node without inputs
+        helper.make_node("Add", ["x", "one"], ["x1"]),
+        helper.make_node("Conv", ["x1", "w"], ["y"], kernel_shape=[2, 2], pads=pads, name="c"),
+    ]
     graph = helper.make_graph(
-        [node],
+        nodes,
         "g",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, size, size])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3, "H", "W"])],
