@@ -5,8 +5,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.kgan-installed
 DEMO_DIR ?= runs/demo
+JS := export/js
+JS_STAMP := $(JS)/node_modules/.kgan-installed
+# onnxruntime-node's install script downloads CUDA files (its CPU binaries ship in the
+# package); puppeteer-core must not download a browser: the tests drive Debian's Chromium.
+NPM_ENV := ONNXRUNTIME_NODE_INSTALL=skip PUPPETEER_SKIP_DOWNLOAD=1
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-js lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +24,21 @@ $(STAMP): $(BIN)/python pyproject.toml export/pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py --out $(DEMO_DIR)
 
-test: $(STAMP)
+test: $(STAMP) test-js
 	$(BIN)/python -m pytest
+
+$(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
+	cd $(JS) && $(NPM_ENV) npm ci --no-audit --no-fund
+	touch $(JS_STAMP)
+
+# The JavaScript runtime: fixtures from the Python side (skipped when up to date), then
+# node --test (latents, contract cases, both onnxruntimes, the page in headless Chromium).
+test-js: $(STAMP) $(JS_STAMP)
+	$(BIN)/python $(JS)/tests/make_fixtures.py
+	cd $(JS) && node --test tests/*.test.js
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache $(JS)/node_modules $(JS)/tests/fixtures

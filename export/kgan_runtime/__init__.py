@@ -15,6 +15,7 @@ from ._validation import DEFAULT_MAX_BYTES
 from .errors import InferenceError, InvalidInputError, KganRuntimeError, ModelLoadError
 from .generator import CONTRACT_KEY, FORMAT, FORMAT_VERSION, MAX_THREADS, OnnxGenerator
 from .images import make_grid, save_grid, to_uint8
+from .latent_tools import interpolate, lerp, slerp, truncate, truncated_latents, walk
 from .latents import default_labels, sample_latents
 
 __version__ = "0.1.0"
@@ -32,8 +33,14 @@ __all__ = [
     "OnnxGenerator",
     "__version__",
     "default_labels",
+    "interpolate",
+    "lerp",
     "make_grid",
     "sample_latents",
     "save_grid",
+    "slerp",
     "to_uint8",
+    "truncate",
+    "truncated_latents",
+    "walk",
 ]

@@ -6,6 +6,8 @@ Examples::
     kgan-sample --model cgan.onnx --n 30 --labels 0,1,2 --nrow 10 --out digits.png
     kgan-sample --model points.onnx --n 2000 --out points.png     # scatter plot
     kgan-sample --model points.onnx --n 2000 --out points.npy     # raw samples
+    kgan-sample --model generator.onnx --interpolate 3,7 --steps 48 --out morph.gif
+    kgan-sample --model generator.onnx --interpolate 3,7,11 --loop --out walk.png  # a grid
 
 Exit status: 0 on success (the path written is printed on stdout); 2 for bad
 flags or inputs, including an unusable model file; 1 if sampling or writing the
@@ -28,7 +30,9 @@ from ._fileio import atomic_write
 from ._validation import one_line
 from .errors import InferenceError, InvalidInputError, ModelLoadError
 from .generator import OnnxGenerator
-from .images import save_grid
+from .images import make_grid, save_grid
+from .latent_tools import METHODS, truncate, walk
+from .latents import sample_latents
 
 __all__ = ["main"]
 
@@ -82,6 +86,28 @@ def _label_list(text: str) -> list[int]:
     return labels
 
 
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [_seed(item.strip()) for item in text.split(",")]
+    except argparse.ArgumentTypeError:
+        seeds = []
+    if len(seeds) < 2:
+        raise argparse.ArgumentTypeError(
+            f"expected at least 2 comma-separated seeds such as 3,7; got {text!r}"
+        )
+    return seeds
+
+
+def _psi(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1]; got {text!r}")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
@@ -92,7 +118,9 @@ def _build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 ok, 2 bad flags or inputs, 1 other failure.",
     )
     parser.add_argument("--model", required=True, help="path of the kgan .onnx generator")
-    parser.add_argument("--out", required=True, help="output file, .png or .npy")
+    parser.add_argument(
+        "--out", required=True, help="output file, .png or .npy (or .gif with --interpolate)"
+    )
     parser.add_argument(
         "--n", type=_positive_int, default=64, help="number of samples (default 64)"
     )
@@ -127,6 +155,33 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--threads", type=_positive_int, default=None, help="onnxruntime intra-op threads"
+    )
+    parser.add_argument(
+        "--truncation",
+        type=_psi,
+        default=None,
+        metavar="PSI",
+        help="truncation trick: scale the latents by PSI in [0, 1] towards the mean",
+    )
+    parser.add_argument(
+        "--interpolate",
+        type=_seed_list,
+        default=None,
+        metavar="SEEDS",
+        help=(
+            "interpolation mode: frames from the image of the first seed to the next ones, e.g. "
+            "3,7; writes an animated .gif, a grid .png (one row per segment) or .npy; --n and "
+            "--seed are not used; conditional models use the first of --labels (default 0)"
+        ),
+    )
+    parser.add_argument(
+        "--steps", type=_positive_int, default=16, help="frames per interpolation segment"
+    )
+    parser.add_argument(
+        "--method", choices=METHODS, default="slerp", help="interpolation (default slerp)"
+    )
+    parser.add_argument(
+        "--loop", action="store_true", help="interpolation returns to the first seed"
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
@@ -181,6 +236,34 @@ def _write(
         atomic_write(out, lambda f: picture.save(f, format="PNG"))
 
 
+def _interpolation(gen: OnnxGenerator, args: argparse.Namespace) -> tuple[np.ndarray, int]:
+    """(the frames of ``--interpolate``, frames per grid row)."""
+    z = walk(args.interpolate, args.steps, gen.latent_dim, method=args.method, loop=args.loop)
+    if args.truncation is not None:
+        z = truncate(z, args.truncation)
+    labels = None
+    if gen.num_classes is not None:
+        labels = args.labels[0] if args.labels else 0
+    return gen(z, labels, batch_size=args.batch_size), args.steps
+
+
+def _save_gif(gen: OnnxGenerator, frames: np.ndarray, out: Path, scale: int) -> None:
+    """An animated GIF (24 frames per second, looping), frames upscaled ``scale`` times."""
+    if gen.layout != "NHWC" or frames.shape[-1] not in (1, 3):
+        raise InvalidInputError("a .gif needs image frames with 1 or 3 channels; use .npy.")
+    pictures = []
+    for frame in frames:
+        grid = make_grid(frame[np.newaxis], padding=0, value_range=gen.value_range)
+        grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
+        pictures.append(Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid))
+    atomic_write(
+        out,
+        lambda f: pictures[0].save(
+            f, format="GIF", save_all=True, append_images=pictures[1:], duration=42, loop=0
+        ),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``kgan-sample`` and return its exit status (0 ok, 2 bad input, 1 failure).
 
@@ -204,19 +287,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
 
     out = Path(args.out)
-    if out.suffix.lower() not in (".png", ".npy"):
-        return fail(2, f"--out must end in .png or .npy; got {args.out!r}.")
+    suffixes = (".png", ".npy", ".gif") if args.interpolate else (".png", ".npy")
+    if out.suffix.lower() not in suffixes:
+        what = (
+            ".png, .npy or .gif" if args.interpolate else ".png or .npy (.gif with --interpolate)"
+        )
+        return fail(2, f"--out must end in {what}; got {args.out!r}.")
     if not out.parent.is_dir():
         return fail(2, f"the folder of --out does not exist: {str(out.parent)!r}.")
     if out.is_dir():
         return fail(2, f"--out is a directory: {args.out!r}.")
     try:
         gen = OnnxGenerator(args.model, threads=args.threads)
+        if args.interpolate:
+            frames, per_row = _interpolation(gen, args)
+            if out.suffix.lower() == ".gif":
+                _save_gif(gen, frames, out, args.scale)
+            else:
+                _write(gen, frames, out, args.nrow or per_row, args.scale)
+            print(out)
+            return 0
         labels = None
         if args.labels is not None:
             gen._check_budget(args.n)  # Before np.resize allocates n labels.
             labels = np.resize(np.asarray(args.labels, dtype=np.int32), args.n)
-        samples = gen.sample(args.n, seed=args.seed, labels=labels, batch_size=args.batch_size)
+        if args.truncation is None:
+            samples = gen.sample(args.n, seed=args.seed, labels=labels, batch_size=args.batch_size)
+        else:
+            gen._check_budget(args.n)
+            z = truncate(sample_latents(args.n, gen.latent_dim, args.seed), args.truncation)
+            samples = gen(z, labels, batch_size=args.batch_size)
         _write(gen, samples, out, args.nrow, args.scale)
     except (InvalidInputError, ModelLoadError) as err:
         return fail(2, err)

@@ -87,6 +87,17 @@ def _is_finite_number(value: Any) -> bool:
         return False
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys may repeat only with equal values (JSON parsers disagree on
+    which of two different values wins, so the contract allows none)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out and out[key] != value:
+            raise ValueError(f"duplicate key {key!r} with different values")
+        out[key] = value
+    return out
+
+
 class _ContractParser:
     """Validates the contract JSON on its own, then against the ONNX graph."""
 
@@ -105,7 +116,7 @@ class _ContractParser:
                 f"export the generator with kgan."
             )
         try:
-            raw = json.loads(raw_text)
+            raw = json.loads(raw_text, object_pairs_hook=_unique_keys)
         # ValueError covers JSONDecodeError and integers longer than Python's digit limit.
         except (ValueError, RecursionError) as err:
             raise self.fail(f"{CONTRACT_KEY!r} is not valid JSON ({err}).") from err

@@ -272,6 +272,8 @@ def _write_onnx_from(generator, contract, path: Path, optimize: bool) -> str:
             f"tf2onnx produced inputs {got_inputs} and outputs {got_outputs}; expected "
             f"{list(contract['inputs'])} and ['samples']."
         )
+    _name_batch_dim(proto)
+    _avoid_same_size_end_pads(proto)
     entry = proto.metadata_props.add()
     entry.key = CONTRACT_KEY
     entry.value = json.dumps(contract, sort_keys=True)
@@ -280,6 +282,97 @@ def _write_onnx_from(generator, contract, path: Path, optimize: bool) -> str:
     onnx.checker.check_model(proto)
     onnx.save(proto, str(path))
     return graph
+
+
+BATCH_DIM = "batch"
+"""Name of the dynamic batch dimension of the ONNX inputs and outputs."""
+
+
+def _name_batch_dim(proto) -> None:
+    """Names the batch dimension `batch` (tf2onnx writes `unk__NN`, another per tensor), in the
+    graph's inputs and outputs and wherever those names recur, so that tools addressing a named
+    dimension (e.g. onnxruntime-web's freeDimensionOverrides) have a stable name."""
+    graph = proto.graph
+    renames = {}
+    for value in (*graph.input, *graph.output):
+        dims = value.type.tensor_type.shape.dim
+        if dims and dims[0].dim_param:
+            renames[dims[0].dim_param] = BATCH_DIM
+    for value in (*graph.input, *graph.output, *graph.value_info):
+        for dim in value.type.tensor_type.shape.dim:
+            if dim.dim_param in renames:
+                dim.dim_param = renames[dim.dim_param]
+
+
+def _avoid_same_size_end_pads(proto) -> None:
+    """Rewrites each Conv whose kernel covers its whole input with padding only at the end
+    (pads `[0, 0, b, r]`) as a Conv padded `b` rows at the top too (`[b, 0, b, r]`; or `r`
+    columns on the left when `b` is 0) and a Slice dropping those first rows: the same numbers,
+    for one extra output row (an explicit Pad node would not do: onnxruntime fuses it back).
+
+    onnxruntime-web's WebGPU backend (1.31) computes that pattern wrongly: its shortcut for a
+    kernel the size of the input reads only the leading pads. The phase convolutions of
+    `kgan.export_optimize` make it (2x2 kernels on 2x2 maps). Other Convs are left as they are,
+    so CPU speed is unchanged but for the few small layers rewritten. A Conv whose input size
+    is unknown is rewritten when its pads have that form.
+    """
+    import onnx
+    from onnx import helper
+
+    graph = proto.graph
+    inferred = onnx.shape_inference.infer_shapes(proto).graph
+    sizes = {
+        v.name: [
+            d.dim_value if d.HasField("dim_value") else None for d in v.type.tensor_type.shape.dim
+        ]
+        for v in (*inferred.input, *inferred.value_info)
+    }
+    weights = {init.name: list(init.dims) for init in graph.initializer}
+    nodes = []
+    for node in graph.node:
+        if node.op_type != "Conv":
+            nodes.append(node)
+            continue
+        attrs = {a.name: list(a.ints) for a in node.attribute}
+        pads = attrs.get("pads", [])
+        kernel = weights.get(node.input[1], [])[2:]
+        spatial = (sizes.get(node.input[0]) or [None, None, None, None])[2:]
+        if not (
+            len(pads) == 4
+            and pads[:2] == [0, 0]
+            and any(pads[2:])
+            and len(kernel) == 2
+            and attrs.get("strides", [1, 1]) == [1, 1]
+            and attrs.get("dilations", [1, 1]) == [1, 1]
+            and all(size is None or size == k for size, k in zip(spatial, kernel))
+        ):
+            nodes.append(node)
+            continue
+        out = node.output[0]
+        node.output[0] = f"{out}__padded"
+        axis = 0 if pads[2] else 1  # 0: rows, 1: columns
+        for attr in node.attribute:
+            if attr.name == "pads":
+                attr.ints[axis] = pads[2 + axis]
+        prefix = f"{node.name or out}__crop"
+        graph.initializer.extend(
+            [
+                onnx.numpy_helper.from_array(
+                    np.array([pads[2 + axis]], np.int64), f"{prefix}_starts"
+                ),
+                onnx.numpy_helper.from_array(np.array([2**62], np.int64), f"{prefix}_ends"),
+                onnx.numpy_helper.from_array(np.array([2 + axis], np.int64), f"{prefix}_axes"),
+            ]
+        )
+        crop = helper.make_node(
+            "Slice",
+            [node.output[0], f"{prefix}_starts", f"{prefix}_ends", f"{prefix}_axes"],
+            [out],
+            name=prefix,
+        )
+        nodes += [node, crop]
+    del graph.node[:]
+    graph.node.extend(nodes)
 
 
 def _keras_reference(generator, contract, z, labels) -> np.ndarray:
