@@ -12,8 +12,8 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import kgan
-from kgan import export as export_lib
 from kgan.export import export_generator
+from kgan.export import exporter as export_lib
 
 
 def _same_size_end_padded_convs(model: onnx.ModelProto) -> list[str]:
