@@ -33,7 +33,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from kgan.data.loaders import _check_labels as _check_data_labels
-from kgan.eval import features as features_lib
+from kgan.eval.evaluator import Evaluator
+from kgan.eval.extractors import ClassifierFeatures
+from kgan.eval.sources import Source, iterate_batches
 
 __all__ = [
     "FEATURES_LAYER",
@@ -199,19 +201,19 @@ def evaluate_accuracy(
     """
     images = _images(x)
     labels = _check_labels(y, images.shape[0], name="y")
-    probs = features_lib.ClassifierFeatures(classifier)
+    probs = ClassifierFeatures(classifier)
     predicted = np.concatenate(
         [
             probs(batch).probabilities.argmax(axis=1)
-            for batch in features_lib.iterate_batches(images, batch_size=batch_size)
+            for batch in iterate_batches(images, batch_size=batch_size)
         ]
     )
     return float((predicted == labels).mean())
 
 
 def classifier_metrics(
-    classifier: keras.Model | features_lib.ClassifierFeatures,
-    samples: features_lib.Source,
+    classifier: keras.Model | ClassifierFeatures,
+    samples: Source,
     real_x: ArrayLike,
     real_y: ArrayLike | None = None,
     *,
@@ -242,7 +244,7 @@ def classifier_metrics(
     """
     real = _images(real_x, "real_x")
     labels = None if real_y is None else _check_labels(real_y, real.shape[0], name="real_y")
-    evaluator = features_lib.Evaluator(
+    evaluator = Evaluator(
         ["fcd", "classifier_score", "class_coverage"],
         real=real,
         real_labels=labels,

@@ -12,7 +12,8 @@ import keras
 import numpy as np
 
 from kgan import images
-from kgan.eval import features as features_lib
+from kgan.eval.evaluator import Evaluator, flatten_results
+from kgan.eval.sources import sampler
 
 
 class SampleGrid(keras.callbacks.Callback):
@@ -126,7 +127,7 @@ class MetricsCallback(keras.callbacks.Callback):
     The samples come from `model.generate` (a `kgan.GAN`) in batches, from a
     fixed seed, so every evaluation sees the same latents. Results are
     flattened to scalars (`"fid"`, `"mode_coverage/modes"`,
-    `"kid/mean"`, ...; see `kgan.features.flatten_results`) and
+    `"kid/mean"`, ...; see `kgan.eval.flatten_results`) and
 
     - put into the epoch's `logs`, so `History`, the progress bar, and the
       `TensorBoard`/`JsonlLogger`/`CSVLogger` callbacks placed *after* this one
@@ -139,17 +140,17 @@ class MetricsCallback(keras.callbacks.Callback):
     Epochs without an evaluation carry no metric keys in their logs.
 
     Args:
-        metrics: metric names (see `kgan.features.Evaluator`), or an
+        metrics: metric names (see `kgan.eval.Evaluator`), or an
             `Evaluator` built by the caller.
         every: epochs between evaluations (also evaluates at the last epoch
             when `at_end` is on).
         num_samples: generated samples per evaluation (2,500 is the VEEGAN /
             PacGAN protocol for 2-D data; 10,000 or 50,000 for FID).
-        seed: seed of the sample stream (see `kgan.features.sampler`).
+        seed: seed of the sample stream (see `kgan.eval.sampler`).
         path: optional JSONL file to append to.
         at_end: also evaluate after the last epoch if it is not a multiple
             of `every`.
-        **evaluator_kwargs: passed to `kgan.features.Evaluator` when
+        **evaluator_kwargs: passed to `kgan.eval.Evaluator` when
             `metrics` are names: `real=`, `dataset=`, `extractor=`,
             `classifier=`, `validation=`, ...
 
@@ -177,7 +178,7 @@ class MetricsCallback(keras.callbacks.Callback):
         for name, value in (("every", every), ("num_samples", num_samples)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer; got {name}={value!r}.")
-        if isinstance(metrics, features_lib.Evaluator):
+        if isinstance(metrics, Evaluator):
             if evaluator_kwargs:
                 raise ValueError(
                     "Pass either an Evaluator or metric names with Evaluator keyword arguments; "
@@ -185,7 +186,7 @@ class MetricsCallback(keras.callbacks.Callback):
                 )
             self.evaluator = metrics
         else:
-            self.evaluator = features_lib.Evaluator(metrics, **evaluator_kwargs)
+            self.evaluator = Evaluator(metrics, **evaluator_kwargs)
         self.every = every
         self.num_samples = num_samples
         self.seed = seed
@@ -199,9 +200,9 @@ class MetricsCallback(keras.callbacks.Callback):
 
     def evaluate(self) -> dict[str, float]:
         """Runs the metrics on the current model now and returns the flat values."""
-        source = features_lib.sampler(self.model, self.seed)
+        source = sampler(self.model, self.seed)
         results = self.evaluator(source, num_samples=self.num_samples)
-        return features_lib.flatten_results(results)
+        return flatten_results(results)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         last = self._epochs is not None and epoch + 1 == self._epochs

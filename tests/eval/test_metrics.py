@@ -2,7 +2,11 @@
 
 import ast
 import doctest
+import importlib
 import math
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -72,21 +76,58 @@ def knn_radii_reference(x, k):
 # ---------------------------------------------------------------------------
 
 
-def test_module_has_no_tensorflow_import_at_module_level():
-    tree = ast.parse(Path(metrics.__file__).read_text(encoding="utf-8"))
-    imported = set()
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            imported.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert not imported & {"tensorflow", "keras", "torch", "jax"}
+METRIC_MODULES = sorted(Path(metrics.__file__).parent.glob("*.py"))
+FORBIDDEN = {"tensorflow", "keras", "torch", "jax", "tf2onnx", "onnxruntime"}
 
 
-def test_docstring_examples_run():
-    result = doctest.testmod(metrics, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 10
+def test_the_metric_modules_never_import_tensorflow():
+    """Every import in the package's files, at any depth (not only the module level)."""
+    assert {p.stem for p in METRIC_MODULES} >= {"registry", "distances", "parzen"}
+    for path in METRIC_MODULES:
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+        roots = {name.split(".")[0] for name in imported}
+        assert not roots & FORBIDDEN, f"{path.name} imports {sorted(roots & FORBIDDEN)}"
+        inside = {name for name in imported if name.split(".")[0] == "kgan"}
+        assert all(name.startswith("kgan.eval.metrics") for name in inside), (path.name, inside)
+
+
+def test_importing_the_metrics_loads_no_tensorflow():
+    """The package's whole import closure, in a fresh process, without kgan/__init__.py.
+
+    kgan/__init__.py imports the networks (TensorFlow) eagerly, so an empty
+    module stands in for the `kgan` package: kgan/eval/__init__.py, the
+    metrics' own imports and any kgan module they reach all run.
+    """
+    kgan_dir = Path(metrics.__file__).parents[2]
+    code = textwrap.dedent(
+        f"""
+        import sys, types
+        kgan = types.ModuleType("kgan")
+        kgan.__path__ = [{str(kgan_dir)!r}]
+        sys.modules["kgan"] = kgan
+        import kgan.eval.metrics as m
+        assert m.get_metric("fid") is m.frechet_distance_from_activations
+        heavy = sorted({{k.split(".")[0] for k in sys.modules}} & set({sorted(FORBIDDEN)!r}))
+        print("heavy:", heavy)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "heavy: []"
+
+
+@pytest.mark.parametrize("module", [p.stem for p in METRIC_MODULES])
+def test_docstring_examples_run(module):
+    name = "kgan.eval.metrics" if module == "__init__" else f"kgan.eval.metrics.{module}"
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+    if not module.startswith("_"):
+        assert result.attempted >= 1
 
 
 # ---------------------------------------------------------------------------
@@ -709,7 +750,7 @@ def test_parzen_rejects_bad_inputs(samples, test, validation, kwargs, match):
     ],
 )
 def test_registered_metrics(name, fn):
-    assert METRICS[name] is fn
+    assert METRICS[name].fn is fn
     assert get_metric(name) is fn
 
 
@@ -796,3 +837,112 @@ def test_classifier_metric_names_are_registered():
     assert get_metric("fcd") is frechet_distance_from_activations
     assert get_metric("classifier_score") is inception_score
     assert get_metric("class_coverage") is metrics.class_coverage
+
+
+# ---------------------------------------------------------------------------
+# Metric specs: what each metric declares it needs
+# ---------------------------------------------------------------------------
+
+SPEC_TABLE = [
+    # name, input, space, args, streams, result_keys, auto
+    ("fid", "features", "extractor", ("real", "fake"), True, None, ("inception",)),
+    ("kid", "features", "extractor", ("real", "fake"), False, ("mean", "std"), ("inception",)),
+    ("fcd", "features", "classifier", ("real", "fake"), True, None, ("classifier",)),
+    ("inception_score", "probabilities", "extractor", ("fake",), False, ("mean", "std"), ()),
+    (
+        "classifier_score",
+        "probabilities",
+        "classifier",
+        ("fake",),
+        False,
+        ("mean", "std"),
+        ("classifier",),
+    ),
+    (
+        "class_coverage",
+        "probabilities",
+        "classifier",
+        ("fake", "class_histogram"),
+        False,
+        None,
+        ("classifier",),
+    ),
+    ("mode_coverage", "samples", "extractor", ("fake", "dataset"), False, None, ("points",)),
+    (
+        "precision_recall",
+        "features",
+        "extractor",
+        ("real", "fake"),
+        False,
+        None,
+        ("points", "inception", "classifier"),
+    ),
+    ("density_coverage", "features", "extractor", ("real", "fake"), False, None, ("points",)),
+    ("parzen", "samples", "extractor", ("fake", "real", "validation"), False, None, ()),
+]
+
+
+def test_the_built_in_metrics_in_registration_order():
+    assert [row[0] for row in SPEC_TABLE] == list(METRICS)[: len(SPEC_TABLE)]
+
+
+@pytest.mark.parametrize("name, input, space, args, streams, keys, auto", SPEC_TABLE)
+def test_built_in_specs(name, input, space, args, streams, keys, auto):
+    spec = metrics.get_spec(name)
+    assert (spec.name, spec.input, spec.args, spec.result_keys, spec.auto) == (
+        name,
+        input,
+        args,
+        keys,
+        auto,
+    )
+    if input != "samples":
+        assert spec.space == space
+    assert spec.source == ("samples" if input == "samples" else space)
+    assert (spec.streaming is not None) == streams
+    assert spec.needs_real == ("real" in args)
+    assert spec.keeps_features == (input == "features" and not streams)
+
+
+def test_specs_name_the_extractor_and_range_their_definitions_need():
+    assert [n for n, s in METRICS.items() if s.extractor] == ["fid", "inception_score"]
+    assert metrics.get_spec("parzen").sample_range == (0.0, 1.0)
+    assert metrics.get_spec("kid").result((0.5, 0.1)) == {"mean": 0.5, "std": 0.1}
+    assert metrics.get_spec("classifier_score").default_kwargs(np.eye(4)) == {"splits": 4}
+    assert metrics.get_spec("fid").default_kwargs() == {}
+
+
+def test_a_spec_calls_its_function():
+    a = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0]])
+    assert METRICS["fid"](a, a + 1.0) == pytest.approx(2.0)
+
+
+def test_get_spec_unknown_name():
+    with pytest.raises(ValueError, match=r"Unknown metric='nope'. Expected one of \["):
+        metrics.get_spec("nope")
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"input": "logits"}, r"unknown input='logits'. Expected one of \['features', "),
+        ({"space": "inception"}, r"unknown space='inception'. Expected one of \['extractor', "),
+        ({"args": ("real", "labels")}, r"unknown args='labels'. Expected one of \['real', "),
+        ({"args": ("real",)}, "args must name 'fake' and each argument once"),
+        ({"args": ("fake", "fake")}, "args must name 'fake' and each argument once"),
+        ({"args": ("fake", "validation")}, "'validation' needs input='samples'"),
+        ({"args": ("fake", "class_histogram")}, "'class_histogram' needs space='classifier'"),
+        ({"streaming": len, "args": ("fake",)}, "streaming needs input='features'"),
+        ({"defaults": 3}, "defaults must be a mapping or a function; got 3"),
+        ({"sample_range": (1.0, 0.0)}, r"sample_range must be \(low, high\)"),
+        ({"extractor": "vgg"}, r"unknown extractor='vgg'. Expected None or 'inception'"),
+        ({"auto": ("images",)}, r"unknown auto='images'. Expected one of \['points', "),
+    ],
+)
+def test_register_metric_rejects_bad_declarations(kwargs, match):
+    def metric(real, fake):
+        return 0.0
+
+    with pytest.raises(ValueError, match=match):
+        register_metric("_bad", **kwargs)(metric)
+    assert "_bad" not in METRICS
