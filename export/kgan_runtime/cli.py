@@ -4,7 +4,7 @@ Examples::
 
     kgan-sample --model generator.onnx --n 64 --seed 0 --out grid.png
     kgan-sample --model cgan.onnx --n 30 --labels 0,1,2 --nrow 10 --out digits.png
-    kgan-sample --model points.onnx --n 2000 --out points.png     # scatter plot
+    kgan-sample --model points.onnx --n 2000 --out points.png     # scatter picture
     kgan-sample --model points.onnx --n 2000 --out points.npy     # raw samples
 
 Exit status: 0 on success (the path written is printed on stdout); 2 for bad
@@ -21,23 +21,18 @@ from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from . import __version__
-from ._fileio import atomic_write
 from ._validation import one_line
 from .errors import InferenceError, InvalidInputError, ModelLoadError
+from .fileio import atomic_file
 from .generator import OnnxGenerator
-from .images import save_grid
+from .images import MIN_SIDE, save_grid
+from .scatter import save_scatter
 
 __all__ = ["main"]
 
 PROG = "kgan-sample"
-SCATTER_SIZE = 512
-_SCATTER_MARGIN = 16
-_POINT_COLOR = (31, 119, 180)
-_AXIS_COLOR = (200, 200, 200)
-_FRAME_COLOR = (120, 120, 120)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -123,7 +118,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="samples per onnxruntime call (default 256)",
     )
     parser.add_argument(
-        "--scale", type=_positive_int, default=1, help="integer upscaling of the PNG grid"
+        "--scale",
+        type=_positive_int,
+        default=None,
+        help=(
+            "integer nearest-neighbour upscaling of the PNG grid (default: the smallest "
+            f"giving at least {MIN_SIDE} pixels on the long side)"
+        ),
     )
     parser.add_argument(
         "--threads", type=_positive_int, default=None, help="onnxruntime intra-op threads"
@@ -132,43 +133,12 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _scatter_image(points: np.ndarray, value_range: Sequence[float]) -> Image.Image:
-    """Draw 2-D points on a white ``SCATTER_SIZE`` square canvas.
-
-    Both axes span ``value_range``, widened to include every finite point; the
-    y axis points up. NaN/Inf points are skipped.
-    """
-    pts = np.asarray(points, dtype=np.float64)
-    pts = pts[np.isfinite(pts).all(axis=1)]
-    lo, hi = float(value_range[0]), float(value_range[1])
-    if len(pts):
-        lo, hi = min(lo, float(pts.min())), max(hi, float(pts.max()))
-    span = SCATTER_SIZE - 1 - 2 * _SCATTER_MARGIN
-
-    def to_px(values: np.ndarray) -> np.ndarray:
-        return np.rint((values - lo) / (hi - lo) * span).astype(np.int64)
-
-    image = Image.new("RGB", (SCATTER_SIZE, SCATTER_SIZE), "white")
-    draw = ImageDraw.Draw(image)
-    first, last = _SCATTER_MARGIN, SCATTER_SIZE - 1 - _SCATTER_MARGIN
-    if lo < 0 < hi:
-        zero = int(to_px(np.array([0.0]))[0])
-        draw.line([(first + zero, first), (first + zero, last)], fill=_AXIS_COLOR)
-        draw.line([(first, last - zero), (last, last - zero)], fill=_AXIS_COLOR)
-    draw.rectangle([(first, first), (last, last)], outline=_FRAME_COLOR)
-    xs = first + to_px(pts[:, 0])
-    ys = last - to_px(pts[:, 1])
-    for dx, dy in ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)):  # A small "+" per point.
-        pixels = zip((xs + dx).tolist(), (ys + dy).tolist(), strict=True)
-        draw.point(list(pixels), fill=_POINT_COLOR)
-    return image
-
-
 def _write(
-    gen: OnnxGenerator, samples: np.ndarray, out: Path, nrow: int | None, scale: int = 1
+    gen: OnnxGenerator, samples: np.ndarray, out: Path, nrow: int | None, scale: int | None
 ) -> None:
     if out.suffix.lower() == ".npy":
-        atomic_write(out, lambda f: np.save(f, samples, allow_pickle=False))
+        with atomic_file(out) as tmp, open(tmp, "wb") as f:
+            np.save(f, samples, allow_pickle=False)
     elif gen.layout == "NHWC":
         save_grid(samples, out, nrow=nrow, value_range=gen.value_range, scale=scale)
     else:
@@ -177,8 +147,7 @@ def _write(
                 f"a scatter plot needs 2 features per sample; this model has "
                 f"{samples.shape[1]}. Use an --out ending in .npy."
             )
-        picture = _scatter_image(samples, gen.value_range)
-        atomic_write(out, lambda f: picture.save(f, format="PNG"))
+        save_scatter(samples, out, value_range=gen.value_range)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

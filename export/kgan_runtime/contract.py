@@ -149,7 +149,6 @@ class Contract:
             value_range = tuple(v.item() if isinstance(v, np.generic) else v for v in value_range)
         object.__setattr__(self, "value_range", value_range)
         try:
-            _check(self._as_json_object())
             if not isinstance(self.extra, Mapping):
                 raise _Invalid(f"extra must be a mapping; got {self.extra!r}.")
             clash = sorted(
@@ -161,6 +160,7 @@ class Contract:
                 raise _Invalid(
                     f"extra keys must be strings other than the known keys; got {clash}."
                 )
+            _check(self._as_json_object())
         except _Invalid as err:
             raise InvalidInputError(f"invalid kgan contract: {err}") from None
         # Plain Python values from here on (numpy integers, lists and dicts are accepted).
