@@ -426,7 +426,7 @@ def main(argv: list[str]) -> int:
             download=FLAGS.download,
         )
         if FLAGS.out:
-            from kgan._fileio import write_json
+            from kgan_runtime.fileio import write_json
 
             write_json(_jsonable(report), FLAGS.out)
     except (ValueError, OSError, ImportError) as err:

@@ -41,8 +41,8 @@ import keras
 import numpy as np
 from numpy.typing import ArrayLike
 
-from kgan.core.latents import default_labels, sample_latents
 from kgan.eval import metrics as metrics_lib
+from kgan_runtime.latents import default_labels, sample_latents
 
 __all__ = [
     "CLASSIFIER_METRICS",
