@@ -7,6 +7,10 @@ Examples::
     kgan-sample --model points.onnx --n 2000 --out points.png     # scatter picture
     kgan-sample --model points.onnx --n 2000 --out points.npy     # raw samples
 
+PNG grids are upscaled (nearest neighbour) to at least 256 pixels on the long side unless
+``--scale`` says otherwise; 2-D points are drawn with axes and a legend
+(:mod:`kgan_runtime.scatter`).
+
 Exit status: 0 on success (the path written is printed on stdout); 2 for bad
 flags or inputs, including an unusable model file; 1 if sampling or writing the
 output fails otherwise. Errors are one line on stderr, without a traceback.

@@ -144,8 +144,11 @@ class Contract:
     def __post_init__(self) -> None:
         value_range = self.value_range
         if value_range is None:
-            value_range = (0, 255) if self.sample_dtype == "uint8" else (-1.0, 1.0)
-        elif isinstance(value_range, (tuple, list)):  # NumPy scalars as Python numbers.
+            uint8 = isinstance(self.sample_dtype, str) and self.sample_dtype == "uint8"
+            value_range = (0, 255) if uint8 else (-1.0, 1.0)
+        elif isinstance(value_range, (tuple, list)) or (
+            isinstance(value_range, np.ndarray) and value_range.ndim == 1
+        ):  # NumPy scalars as Python numbers.
             value_range = tuple(v.item() if isinstance(v, np.generic) else v for v in value_range)
         object.__setattr__(self, "value_range", value_range)
         try:
@@ -162,7 +165,7 @@ class Contract:
                 )
             _check(self._as_json_object())
         except _Invalid as err:
-            raise InvalidInputError(f"invalid kgan contract: {err}") from None
+            raise InvalidInputError(one_line(f"invalid kgan contract: {err}")) from None
         # Plain Python values from here on (numpy integers, lists and dicts are accepted).
         object.__setattr__(self, "latent_dim", int(self.latent_dim))
         object.__setattr__(self, "sample_shape", tuple(int(d) for d in self.sample_shape))

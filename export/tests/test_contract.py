@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kgan_runtime import CONTRACT_KEY, InvalidInputError, ModelLoadError, OnnxGenerator
 from kgan_runtime.contract import Contract, TensorSpec
@@ -78,6 +80,10 @@ def test_numpy_scalars_become_python_values():
     assert raw["latent_dim"] == 4 and raw["value_range"] == [-2.0, 3]
     assert type(c.latent_dim) is int and type(c.num_classes) is int
     assert [type(v) for v in c.value_range] == [float, int]
+    array_range = Contract(
+        latent_dim=2, sample_shape=(2,), layout="NF", value_range=np.ones(2) * [-4, 4]
+    )
+    assert array_range.value_range == (-4.0, 4.0)
 
 
 def test_contract_is_immutable_and_to_dict_is_a_copy():
@@ -179,3 +185,50 @@ def test_check_graph(inputs, outputs, match):
     else:
         with pytest.raises(ModelLoadError, match="^g.onnx: .*" + match):
             contract.check_graph(session, source="g.onnx")
+
+
+# -- Any field values: a valid Contract that round-trips, or InvalidInputError -----------------
+
+odd = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.integers(2**31, 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=4),
+    st.lists(st.integers(-1, 5), max_size=4),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.just(np.int64(4)),
+    st.just(np.array([-1.0, 1.0], np.float32)),
+    st.just(np.array(1.0)),
+    st.just(np.zeros((2, 2))),
+)
+fields = st.fixed_dictionaries(
+    {
+        "latent_dim": st.one_of(st.integers(1, 64), odd),
+        "sample_shape": st.one_of(
+            st.sampled_from([(2,), (4, 4, 1), (8, 8, 3), [5]]), st.tuples(odd), odd
+        ),
+        "layout": st.one_of(st.sampled_from(["NF", "NHWC"]), odd),
+    },
+    optional={
+        "sample_dtype": st.one_of(st.sampled_from(["float32", "uint8"]), odd),
+        "value_range": st.one_of(st.just((0, 255)), st.tuples(odd, odd), odd),
+        "num_classes": st.one_of(st.integers(2, 10), odd),
+        "opset": st.one_of(st.integers(13, 21), odd),
+        "versions": st.one_of(st.just({"kgan": "0.1.0"}), odd),
+        "extra": st.one_of(st.just({"note": [1, None]}), odd),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(fields=fields)
+def test_any_fields_give_a_valid_contract_or_invalid_input_error(fields):
+    try:
+        contract = Contract(**fields)
+    except InvalidInputError as err:
+        assert str(err).startswith("invalid kgan contract: ") and "\n" not in str(err)
+        return
+    assert Contract.from_json(contract.to_json()) == contract
+    assert Contract.from_dict(json.loads(contract.to_json())).to_json() == contract.to_json()

@@ -442,7 +442,8 @@ def export_generator(
         The manifest (also written to `out_dir/kgan.json`).
 
     Raises:
-        ExportError: a format differs from Keras by more than `tolerance`, or
+        ExportError: a format differs from Keras by more than `tolerance`,
+            kgan-runtime refuses the ONNX file (its contract or its outputs), or
             the source model's outputs changed during export.
         FileExistsError: `out_dir` is not empty and `overwrite` is False.
         ValueError: a bad argument (unknown format or output, ...).
