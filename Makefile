@@ -16,9 +16,10 @@ NPM_ENV := ONNXRUNTIME_NODE_INSTALL=skip PUPPETEER_SKIP_DOWNLOAD=1
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml export/pyproject.toml
+# kgan depends on kgan-runtime (same version), which is not on PyPI: both come from here.
+$(STAMP): $(BIN)/python pyproject.toml export/pyproject.toml export/kgan_runtime/VERSION
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' -e './export[test]'
+	$(BIN)/python -m pip install --quiet -e './export[test]' -e '.[test]'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -23,12 +23,12 @@ import sys as _sys  # noqa: E402
 from kgan import core, data, eval, export, networks, train  # noqa: E402
 from kgan.core import augment, losses, penalties  # noqa: E402
 from kgan.core.gan import GAN  # noqa: E402
-from kgan.core.latents import sample_latents  # noqa: E402
 from kgan.eval import classifier, features, metrics  # noqa: E402
 from kgan.networks import layers  # noqa: E402
 from kgan.networks import pacgan as packing  # noqa: E402
 from kgan.train import callbacks, distribute, optimizers, presets  # noqa: E402
 from kgan.version import __version__  # noqa: E402
+from kgan_runtime.latents import sample_latents  # noqa: E402
 
 # The module paths of kgan 0.1's flat layout, kept importable (`from kgan.training import
 # TrainConfig`, `import kgan.losses`): each old name is an alias of the module that now holds it.
@@ -37,7 +37,6 @@ _OLD_PATHS = {
     "kgan.losses": "kgan.core.losses",
     "kgan.penalties": "kgan.core.penalties",
     "kgan.augment": "kgan.core.augment",
-    "kgan.latents": "kgan.core.latents",
     "kgan.layers": "kgan.networks.layers",
     "kgan.packing": "kgan.networks.pacgan",
     "kgan.training": "kgan.train",

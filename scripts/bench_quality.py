@@ -229,27 +229,21 @@ def print_2d_table(results: list[dict[str, Any]]) -> None:
 
 
 def save_picture(results: list[dict[str, Any]], path: Path) -> Path | None:
-    """Scatter plots of seed 0's samples over the real points, side by side."""
-    from PIL import Image, ImageDraw
+    """Scatter pictures of seed 0's samples over the real points, side by side."""
+    from PIL import Image
 
-    from kgan import data, images
+    from kgan import data
+    from kgan_runtime.scatter import scatter_image
 
     panels = []
     for r in results:
         real, _ = data.mixture_arrays(r["dataset"], "test", num_examples=2000)
-        tmp = path.with_name(f".{r['dataset']}_{r['preset']}.png")
-        images.save_scatter(r["samples_seed0"], tmp, real=real, size=400)
-        with Image.open(tmp) as im:
-            panel = im.convert("RGB").copy()
-        tmp.unlink()
         run0 = r["runs"][0]
-        ImageDraw.Draw(panel).text(
-            (8, 8),
+        title = (
             f"{r['dataset']} `{r['preset']}` seed {run0['seed']}: {run0['modes']}/"
-            f"{run0['num_modes']} modes, {run0['high_quality']:.1f}% HQ",
-            fill=(0, 0, 0),
+            f"{run0['num_modes']} modes, {run0['high_quality']:.1f}% HQ"
         )
-        panels.append(panel)
+        panels.append(scatter_image(r["samples_seed0"], real=real, size=400, title=title))
     if not panels:
         return None
     canvas = Image.new("RGB", (sum(p.width for p in panels), panels[0].height), "white")
@@ -359,9 +353,9 @@ def run_mnist(args, out: Path) -> dict[str, Any]:
         split["test_x"].astype(np.float32) / 255.0,
         split["val_x"].astype(np.float32) / 255.0,
     )
-    from kgan import images
+    from kgan_runtime.images import save_grid
 
-    images.save_grid(samples[:100], out / "mnist_samples.png", nrow=10, scale=2)
+    save_grid(samples[:100], out / "mnist_samples.png", nrow=10, scale=2)
     return {
         "source": split["source"],
         "settings": preset,

@@ -12,16 +12,17 @@ Example:
 from __future__ import annotations
 
 from ._validation import DEFAULT_MAX_BYTES
+from ._version import __version__
+from .contract import CONTRACT_KEY, FORMAT, FORMAT_VERSION, Contract
 from .errors import InferenceError, InvalidInputError, KganRuntimeError, ModelLoadError
-from .generator import CONTRACT_KEY, FORMAT, FORMAT_VERSION, MAX_THREADS, OnnxGenerator
+from .generator import MAX_THREADS, OnnxGenerator
 from .images import make_grid, save_grid, to_uint8
 from .latent_tools import interpolate, lerp, slerp, truncate, truncated_latents, walk
 from .latents import default_labels, sample_latents
 
-__version__ = "0.1.0"
-
 __all__ = [
     "CONTRACT_KEY",
+    "Contract",
     "DEFAULT_MAX_BYTES",
     "FORMAT",
     "FORMAT_VERSION",

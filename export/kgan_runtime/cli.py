@@ -4,10 +4,14 @@ Examples::
 
     kgan-sample --model generator.onnx --n 64 --seed 0 --out grid.png
     kgan-sample --model cgan.onnx --n 30 --labels 0,1,2 --nrow 10 --out digits.png
-    kgan-sample --model points.onnx --n 2000 --out points.png     # scatter plot
+    kgan-sample --model points.onnx --n 2000 --out points.png     # scatter picture
     kgan-sample --model points.onnx --n 2000 --out points.npy     # raw samples
     kgan-sample --model generator.onnx --interpolate 3,7 --steps 48 --out morph.gif
     kgan-sample --model generator.onnx --interpolate 3,7,11 --loop --out walk.png  # a grid
+
+PNG grids are upscaled (nearest neighbour) to at least 256 pixels on the long side unless
+``--scale`` says otherwise; 2-D points are drawn with axes and a legend
+(:mod:`kgan_runtime.scatter`).
 
 Exit status: 0 on success (the path written is printed on stdout); 2 for bad
 flags or inputs, including an unusable model file; 1 if sampling or writing the
@@ -23,25 +27,20 @@ from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from . import __version__
-from ._fileio import atomic_write
 from ._validation import one_line
 from .errors import InferenceError, InvalidInputError, ModelLoadError
+from .fileio import atomic_file
 from .generator import OnnxGenerator
-from .images import make_grid, save_grid
+from .images import MIN_SIDE, make_grid, readable_scale, save_grid
 from .latent_tools import METHODS, truncate, walk
 from .latents import sample_latents
+from .scatter import save_scatter
 
 __all__ = ["main"]
 
 PROG = "kgan-sample"
-SCATTER_SIZE = 512
-_SCATTER_MARGIN = 16
-_POINT_COLOR = (31, 119, 180)
-_AXIS_COLOR = (200, 200, 200)
-_FRAME_COLOR = (120, 120, 120)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -151,7 +150,13 @@ def _build_parser() -> argparse.ArgumentParser:
         help="samples per onnxruntime call (default 256)",
     )
     parser.add_argument(
-        "--scale", type=_positive_int, default=1, help="integer upscaling of the PNG grid"
+        "--scale",
+        type=_positive_int,
+        default=None,
+        help=(
+            "integer nearest-neighbour upscaling of the PNG grid (default: the smallest "
+            f"giving at least {MIN_SIDE} pixels on the long side)"
+        ),
     )
     parser.add_argument(
         "--threads", type=_positive_int, default=None, help="onnxruntime intra-op threads"
@@ -187,43 +192,12 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _scatter_image(points: np.ndarray, value_range: Sequence[float]) -> Image.Image:
-    """Draw 2-D points on a white ``SCATTER_SIZE`` square canvas.
-
-    Both axes span ``value_range``, widened to include every finite point; the
-    y axis points up. NaN/Inf points are skipped.
-    """
-    pts = np.asarray(points, dtype=np.float64)
-    pts = pts[np.isfinite(pts).all(axis=1)]
-    lo, hi = float(value_range[0]), float(value_range[1])
-    if len(pts):
-        lo, hi = min(lo, float(pts.min())), max(hi, float(pts.max()))
-    span = SCATTER_SIZE - 1 - 2 * _SCATTER_MARGIN
-
-    def to_px(values: np.ndarray) -> np.ndarray:
-        return np.rint((values - lo) / (hi - lo) * span).astype(np.int64)
-
-    image = Image.new("RGB", (SCATTER_SIZE, SCATTER_SIZE), "white")
-    draw = ImageDraw.Draw(image)
-    first, last = _SCATTER_MARGIN, SCATTER_SIZE - 1 - _SCATTER_MARGIN
-    if lo < 0 < hi:
-        zero = int(to_px(np.array([0.0]))[0])
-        draw.line([(first + zero, first), (first + zero, last)], fill=_AXIS_COLOR)
-        draw.line([(first, last - zero), (last, last - zero)], fill=_AXIS_COLOR)
-    draw.rectangle([(first, first), (last, last)], outline=_FRAME_COLOR)
-    xs = first + to_px(pts[:, 0])
-    ys = last - to_px(pts[:, 1])
-    for dx, dy in ((0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)):  # A small "+" per point.
-        pixels = zip((xs + dx).tolist(), (ys + dy).tolist(), strict=True)
-        draw.point(list(pixels), fill=_POINT_COLOR)
-    return image
-
-
 def _write(
-    gen: OnnxGenerator, samples: np.ndarray, out: Path, nrow: int | None, scale: int = 1
+    gen: OnnxGenerator, samples: np.ndarray, out: Path, nrow: int | None, scale: int | None
 ) -> None:
     if out.suffix.lower() == ".npy":
-        atomic_write(out, lambda f: np.save(f, samples, allow_pickle=False))
+        with atomic_file(out) as tmp, open(tmp, "wb") as f:
+            np.save(f, samples, allow_pickle=False)
     elif gen.layout == "NHWC":
         save_grid(samples, out, nrow=nrow, value_range=gen.value_range, scale=scale)
     else:
@@ -232,8 +206,7 @@ def _write(
                 f"a scatter plot needs 2 features per sample; this model has "
                 f"{samples.shape[1]}. Use an --out ending in .npy."
             )
-        picture = _scatter_image(samples, gen.value_range)
-        atomic_write(out, lambda f: picture.save(f, format="PNG"))
+        save_scatter(samples, out, value_range=gen.value_range)
 
 
 def _interpolation(gen: OnnxGenerator, args: argparse.Namespace) -> tuple[np.ndarray, int]:
@@ -247,21 +220,25 @@ def _interpolation(gen: OnnxGenerator, args: argparse.Namespace) -> tuple[np.nda
     return gen(z, labels, batch_size=args.batch_size), args.steps
 
 
-def _save_gif(gen: OnnxGenerator, frames: np.ndarray, out: Path, scale: int) -> None:
-    """An animated GIF (24 frames per second, looping), frames upscaled ``scale`` times."""
+def _save_gif(gen: OnnxGenerator, frames: np.ndarray, out: Path, scale: int | None) -> None:
+    """An animated GIF (24 frames per second, looping), frames upscaled nearest-neighbour.
+
+    ``scale=None`` gives the readable default of grids (``readable_scale``).
+    """
+    from PIL import Image
+
     if gen.layout != "NHWC" or frames.shape[-1] not in (1, 3):
         raise InvalidInputError("a .gif needs image frames with 1 or 3 channels; use .npy.")
+    if scale is None:
+        scale = readable_scale(*frames.shape[1:3])
     pictures = []
     for frame in frames:
-        grid = make_grid(frame[np.newaxis], padding=0, value_range=gen.value_range)
-        grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
+        grid = make_grid(frame[np.newaxis], padding=0, value_range=gen.value_range, scale=scale)
         pictures.append(Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid))
-    atomic_write(
-        out,
-        lambda f: pictures[0].save(
-            f, format="GIF", save_all=True, append_images=pictures[1:], duration=42, loop=0
-        ),
-    )
+    with atomic_file(out, suffix=".gif") as tmp:
+        pictures[0].save(
+            tmp, format="GIF", save_all=True, append_images=pictures[1:], duration=42, loop=0
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

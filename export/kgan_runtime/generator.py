@@ -2,334 +2,26 @@
 
 from __future__ import annotations
 
-import copy
-import json
 import math
 import os
 import stat
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import onnxruntime as ort
 
-from ._validation import (
-    DEFAULT_MAX_BYTES,
-    check_budget,
-    check_int,
-    check_max_bytes,
-    is_int,
-    one_line,
-)
+from ._validation import DEFAULT_MAX_BYTES, check_budget, check_int, check_max_bytes, one_line
+from .contract import LABEL_INPUT, LATENT_INPUT, OUTPUT, Contract
 from .errors import InferenceError, InvalidInputError, ModelLoadError
-from .latents import MAX_NUM_CLASSES, default_labels, sample_latents
+from .latents import default_labels, sample_latents
 
-__all__ = ["CONTRACT_KEY", "FORMAT", "FORMAT_VERSION", "MAX_THREADS", "OnnxGenerator"]
+__all__ = ["MAX_THREADS", "OnnxGenerator"]
 
-CONTRACT_KEY = "kgan.contract"
-"""Key of the ONNX ``metadata_props`` entry that holds the contract JSON."""
-FORMAT = "kgan-generator"
-"""Value of the contract's ``format`` field."""
-FORMAT_VERSION = 1
-"""The contract ``format_version`` this runtime reads."""
-
-_REQUIRED_KEYS = (
-    "format",
-    "format_version",
-    "latent_dim",
-    "inputs",
-    "outputs",
-    "layout",
-    "value_range",
-    "num_classes",
-    "latents",
-)
-# Contract dtype name -> onnxruntime type string.
-_ORT_TYPES = {"float32": "tensor(float)", "int32": "tensor(int32)", "uint8": "tensor(uint8)"}
-_OUTPUT_DTYPES = ("float32", "uint8")
-_LAYOUT_RANKS = {"NHWC": 4, "NF": 2}
 MAX_THREADS = 256
 """Largest accepted ``threads``: more intra-op threads than cores only slow onnxruntime
 down, and very large counts make it crawl or abort while creating its thread pool."""
-_LATENT_INPUT = "z"
-_LABEL_INPUT = "labels"
-_OUTPUT = "samples"
-
-Shape = tuple[int | None, ...]
-
-
-@dataclass(frozen=True)
-class _TensorSpec:
-    dtype: str
-    shape: Shape
-
-
-@dataclass(frozen=True)
-class _Contract:
-    raw: dict[str, Any]
-    latent_dim: int
-    num_classes: int | None
-    layout: str
-    value_range: tuple[float, float]
-    inputs: dict[str, _TensorSpec]
-    output: _TensorSpec
-
-
-def _is_finite_number(value: Any) -> bool:
-    """True for a finite int or float (not bool); False for ints too large for a float."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # An int beyond the float range, e.g. 10**400.
-        return False
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object whose keys may repeat only with equal values (JSON parsers disagree on
-    which of two different values wins, so the contract allows none)."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out and out[key] != value:
-            raise ValueError(f"duplicate key {key!r} with different values")
-        out[key] = value
-    return out
-
-
-class _ContractParser:
-    """Validates the contract JSON on its own, then against the ONNX graph."""
-
-    def __init__(self, where: str) -> None:
-        self.where = where
-
-    def fail(self, message: str) -> ModelLoadError:
-        return ModelLoadError(f"{self.where}: invalid kgan contract: {message}")
-
-    def parse(self, metadata: dict[str, str]) -> _Contract:
-        raw_text = metadata.get(CONTRACT_KEY)
-        if raw_text is None:
-            raise ModelLoadError(
-                f"{self.where}: not a kgan generator: the ONNX metadata_props have no "
-                f"{CONTRACT_KEY!r} entry (found keys: {sorted(metadata)}); "
-                f"export the generator with kgan."
-            )
-        try:
-            raw = json.loads(raw_text, object_pairs_hook=_unique_keys)
-        # ValueError covers JSONDecodeError and integers longer than Python's digit limit.
-        except (ValueError, RecursionError) as err:
-            raise self.fail(f"{CONTRACT_KEY!r} is not valid JSON ({err}).") from err
-        if not isinstance(raw, dict):
-            raise self.fail(f"expected a JSON object; got {type(raw).__name__}.")
-        missing = [key for key in _REQUIRED_KEYS if key not in raw]
-        if missing:
-            raise self.fail(f"missing required key(s) {missing}.")
-
-        if raw["format"] != FORMAT:
-            raise self.fail(f"format must be {FORMAT!r}; got {raw['format']!r}.")
-        version = raw["format_version"]
-        if not is_int(version):
-            raise self.fail(f"format_version must be an integer; got {version!r}.")
-        if version != FORMAT_VERSION:
-            raise self.fail(
-                f"unsupported format_version {version}; this kgan-runtime reads "
-                f"format_version {FORMAT_VERSION} (upgrade kgan-runtime for newer models)."
-            )
-        latent_dim = raw["latent_dim"]
-        if not is_int(latent_dim) or latent_dim < 1:
-            raise self.fail(f"latent_dim must be an integer >= 1; got {latent_dim!r}.")
-        num_classes = raw["num_classes"]
-        if num_classes is not None and (
-            not is_int(num_classes) or not 2 <= num_classes <= MAX_NUM_CLASSES
-        ):
-            raise self.fail(
-                f"num_classes must be null or an integer in [2, {MAX_NUM_CLASSES}] "
-                f"(labels are int32); got {num_classes!r}."
-            )
-        layout = raw["layout"]
-        if not isinstance(layout, str) or layout not in _LAYOUT_RANKS:
-            raise self.fail(f"layout must be one of {sorted(_LAYOUT_RANKS)}; got {layout!r}.")
-        if raw["latents"] != "standard_normal":
-            raise self.fail(f"latents must be 'standard_normal'; got {raw['latents']!r}.")
-        if (
-            "opset" in raw
-            and raw["opset"] is not None
-            and not (is_int(raw["opset"]) and raw["opset"] >= 1)
-        ):
-            raise self.fail(f"opset must be an integer >= 1; got {raw['opset']!r}.")
-        if "versions" in raw and not isinstance(raw["versions"], dict):
-            raise self.fail(f"versions must be an object; got {raw['versions']!r}.")
-
-        expected_inputs = [_LATENT_INPUT] if num_classes is None else [_LATENT_INPUT, _LABEL_INPUT]
-        inputs = self._tensor_map(raw["inputs"], "inputs", expected_inputs)
-        z = inputs[_LATENT_INPUT]
-        if z.dtype != "float32":
-            raise self.fail(f"inputs.z.dtype must be 'float32'; got {z.dtype!r}.")
-        if z.shape != (None, latent_dim):
-            raise self.fail(
-                f"inputs.z.shape must be [null, {latent_dim}] (latent_dim is {latent_dim}); "
-                f"got {_json_shape(z.shape)}."
-            )
-        if num_classes is not None:
-            labels = inputs[_LABEL_INPUT]
-            if labels.dtype != "int32":
-                raise self.fail(f"inputs.labels.dtype must be 'int32'; got {labels.dtype!r}.")
-            if labels.shape != (None,):
-                raise self.fail(
-                    f"inputs.labels.shape must be [null]; got {_json_shape(labels.shape)}."
-                )
-
-        output = self._tensor_map(raw["outputs"], "outputs", [_OUTPUT])[_OUTPUT]
-        if output.dtype not in _OUTPUT_DTYPES:
-            raise self.fail(
-                f"outputs.samples.dtype must be one of {list(_OUTPUT_DTYPES)}; "
-                f"got {output.dtype!r}."
-            )
-        rank = _LAYOUT_RANKS[layout]
-        if (
-            len(output.shape) != rank
-            or output.shape[0] is not None
-            or any(dim is None for dim in output.shape[1:])
-        ):
-            example = "[null, height, width, channels]" if layout == "NHWC" else "[null, features]"
-            raise self.fail(
-                f"outputs.samples.shape must be {example} for layout {layout!r} "
-                f"(rank {rank}, dynamic batch, fixed other dimensions); "
-                f"got {_json_shape(output.shape)}."
-            )
-
-        value_range = raw["value_range"]
-        if not (
-            isinstance(value_range, list)
-            and len(value_range) == 2
-            and all(_is_finite_number(v) for v in value_range)
-            and value_range[0] < value_range[1]
-        ):
-            raise self.fail(
-                f"value_range must be [low, high] with finite numbers and low < high; "
-                f"got {value_range!r}."
-            )
-        if output.dtype == "uint8" and list(value_range) != [0, 255]:
-            raise self.fail(f"value_range must be [0, 255] for uint8 samples; got {value_range!r}.")
-
-        return _Contract(
-            raw=raw,
-            latent_dim=int(latent_dim),
-            num_classes=None if num_classes is None else int(num_classes),
-            layout=layout,
-            value_range=(float(value_range[0]), float(value_range[1])),
-            inputs=inputs,
-            output=output,
-        )
-
-    def _tensor_map(self, value: Any, key: str, expected: list[str]) -> dict[str, _TensorSpec]:
-        if not isinstance(value, dict):
-            raise self.fail(f"{key} must be an object; got {value!r}.")
-        if sorted(value) != sorted(expected):
-            raise self.fail(f"{key} must have exactly the names {expected}; got {list(value)}.")
-        return {name: self._tensor_spec(value[name], f"{key}.{name}") for name in expected}
-
-    def _tensor_spec(self, value: Any, key: str) -> _TensorSpec:
-        if not isinstance(value, dict) or "dtype" not in value or "shape" not in value:
-            raise self.fail(f"{key} must be an object with 'dtype' and 'shape'; got {value!r}.")
-        dtype, shape = value["dtype"], value["shape"]
-        if not isinstance(dtype, str):
-            raise self.fail(f"{key}.dtype must be a string; got {dtype!r}.")
-        if not isinstance(shape, list) or not all(
-            dim is None or (is_int(dim) and dim >= 1) for dim in shape
-        ):
-            raise self.fail(
-                f"{key}.shape must be a list of null or positive integers; got {shape!r}."
-            )
-        return _TensorSpec(dtype=dtype, shape=tuple(shape))
-
-    def check_graph(self, contract: _Contract, session: ort.InferenceSession) -> None:
-        """Raise if the contract lies about the graph's names, dtypes, ranks or sizes."""
-        try:
-            # onnxruntime decodes names, types and dimension names lazily; a corrupted file
-            # can hold bytes that are not UTF-8 there (UnicodeDecodeError).
-            inputs = [(a.name, a.type, list(a.shape or [])) for a in session.get_inputs()]
-            outputs = [(a.name, a.type, list(a.shape or [])) for a in session.get_outputs()]
-        except Exception as err:
-            raise ModelLoadError(
-                f"{self.where}: cannot read the ONNX graph's inputs and outputs "
-                f"(corrupted file?): {one_line(err)}"
-            ) from err
-        self._check_args("input", inputs, contract.inputs, strict=True)
-        self._check_args("output", outputs, {_OUTPUT: contract.output}, strict=False)
-
-    def _check_args(
-        self,
-        kind: str,
-        args: Sequence[tuple[str, str, list[Any]]],
-        declared: dict[str, _TensorSpec],
-        *,
-        strict: bool,
-    ) -> None:
-        """Compare the graph's inputs or outputs with the contract.
-
-        With ``strict`` (inputs), the graph must also state the rank and every size the
-        contract fixes (``latent_dim``): a symbolic size there would let a contract that
-        lies about ``latent_dim`` run silently, as broadcasting can make the graph accept
-        latents of the wrong size. Outputs may be symbolic; their shape is then checked on
-        every run.
-        """
-        actual = {name: (arg_type, shape) for name, arg_type, shape in args}
-        if len(actual) != len(args) or sorted(actual) != sorted(declared):
-            raise ModelLoadError(
-                f"{self.where}: the kgan contract declares {kind}s {sorted(declared)} but the "
-                f"ONNX graph has {kind}s {sorted(name for name, _, _ in args)}."
-            )
-        for name, spec in declared.items():
-            arg_type, graph_shape = actual[name]
-            where = f"{self.where}: {kind} {name!r}"
-            expected_type = _ORT_TYPES[spec.dtype]
-            if arg_type != expected_type:
-                raise ModelLoadError(
-                    f"{where}: the kgan contract says dtype {spec.dtype} ({expected_type}) "
-                    f"but the ONNX graph has {arg_type}."
-                )
-            if not graph_shape:
-                # onnxruntime reports an unknown rank as [] (our tensors are never scalars);
-                # the output shape is then checked on every run instead.
-                if strict:
-                    raise ModelLoadError(
-                        f"{where}: the kgan contract says shape {_json_shape(spec.shape)} "
-                        f"but the ONNX graph does not state the rank of this input."
-                    )
-                continue
-            if len(graph_shape) != len(spec.shape):
-                raise ModelLoadError(
-                    f"{where}: the kgan contract says shape {_json_shape(spec.shape)} "
-                    f"(rank {len(spec.shape)}) but the ONNX graph has shape "
-                    f"{_graph_shape(graph_shape)} (rank {len(graph_shape)})."
-                )
-            for axis, (declared_dim, graph_dim) in enumerate(
-                zip(spec.shape, graph_shape, strict=True)
-            ):
-                if not is_int(graph_dim):
-                    if strict and declared_dim is not None:
-                        raise ModelLoadError(
-                            f"{where}: the kgan contract says shape {_json_shape(spec.shape)} "
-                            f"but the ONNX graph has shape {_graph_shape(graph_shape)}: axis "
-                            f"{axis} must have the fixed size {declared_dim}, not a symbolic one."
-                        )
-                    continue  # Symbolic or unknown: checked when running.
-                if declared_dim is None or graph_dim != declared_dim:
-                    raise ModelLoadError(
-                        f"{where}: the kgan contract says shape {_json_shape(spec.shape)} but "
-                        f"the ONNX graph has shape {_graph_shape(graph_shape)} "
-                        f"(axis {axis} differs)."
-                    )
-
-
-def _json_shape(shape: Sequence[Any]) -> str:
-    return "[" + ", ".join("null" if dim is None else str(dim) for dim in shape) + "]"
-
-
-def _graph_shape(shape: Sequence[Any]) -> str:
-    return "[" + ", ".join("?" if dim is None else str(dim) for dim in shape) + "]"
 
 
 def _provider_name(entry: Any) -> str:
@@ -446,14 +138,8 @@ class OnnxGenerator:
                 f"{where}: onnxruntime cannot load this file (not ONNX, truncated or "
                 f"an invalid graph): {one_line(err)}"
             ) from err
-        try:
-            metadata = dict(self._session.get_modelmeta().custom_metadata_map)
-        except Exception as err:
-            raise ModelLoadError(f"{where}: cannot read ONNX metadata: {one_line(err)}") from err
-
-        parser = _ContractParser(where)
-        self._contract = parser.parse(metadata)
-        parser.check_graph(self._contract, self._session)
+        self._contract = Contract.from_session(self._session, source=where)
+        self._contract.check_graph(self._session, source=where)
         self._output_dtype = np.dtype(self._contract.output.dtype)
         # Bytes one sample costs in a call: float32 latents, int32 labels and the output.
         self._bytes_per_sample = (
@@ -496,8 +182,16 @@ class OnnxGenerator:
 
     @property
     def contract(self) -> dict[str, Any]:
-        """The parsed ``kgan.contract`` JSON object (a copy; changing it has no effect)."""
-        return copy.deepcopy(self._contract.raw)
+        """The parsed ``kgan.contract`` JSON object (a copy; changing it has no effect).
+
+        :attr:`typed_contract` is the same as a :class:`~kgan_runtime.contract.Contract`.
+        """
+        return self._contract.to_dict()
+
+    @property
+    def typed_contract(self) -> Contract:
+        """The contract as a frozen :class:`~kgan_runtime.contract.Contract`."""
+        return self._contract
 
     @property
     def latent_dim(self) -> int:
@@ -510,7 +204,7 @@ class OnnxGenerator:
         return self._contract.num_classes
 
     @property
-    def output_shape(self) -> Shape:
+    def output_shape(self) -> tuple[int | None, ...]:
         """Shape of the output with ``None`` for the batch, e.g. ``(None, 28, 28, 1)``."""
         return self._contract.output.shape
 
@@ -537,7 +231,7 @@ class OnnxGenerator:
     @property
     def input_names(self) -> tuple[str, ...]:
         """ONNX input names: ``("z",)``, or ``("z", "labels")`` if conditional."""
-        return tuple(self._contract.inputs)
+        return self._contract.input_names
 
     def __repr__(self) -> str:
         return (
@@ -708,12 +402,12 @@ class OnnxGenerator:
         return out
 
     def _run(self, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
-        feeds = {_LATENT_INPUT: np.ascontiguousarray(z)}
+        feeds = {LATENT_INPUT: np.ascontiguousarray(z)}
         if labels is not None:
-            feeds[_LABEL_INPUT] = np.ascontiguousarray(labels)
+            feeds[LABEL_INPUT] = np.ascontiguousarray(labels)
         batch = z.shape[0]
         try:
-            (result,) = self._session.run([_OUTPUT], feeds)
+            (result,) = self._session.run([OUTPUT], feeds)
         except Exception as err:  # onnxruntime raises plain Exception subclasses.
             raise InferenceError(
                 f"{self._path}: onnxruntime failed on a batch of {batch}: {one_line(err)}"

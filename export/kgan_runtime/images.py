@@ -1,5 +1,10 @@
 """Convert generator outputs to uint8 images, tile them into a grid, save a PNG.
 
+kgan's training grids and TensorBoard images use these same functions. Pictures written
+to files default to a readable size: grids are upscaled by the smallest integer factor
+that makes their long side at least :data:`MIN_SIDE` (256) pixels, nearest neighbour, so
+an 8x8 digit stays sharp.
+
 Example:
     >>> import numpy as np
     >>> from kgan_runtime.images import make_grid, to_uint8
@@ -20,11 +25,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ._fileio import atomic_write
-from ._validation import DEFAULT_MAX_BYTES, check_budget, check_int, check_max_bytes
+from ._validation import DEFAULT_MAX_BYTES, check_budget, check_int, check_max_bytes, is_int
 from .errors import InvalidInputError
+from .fileio import atomic_file
 
-__all__ = ["make_grid", "save_grid", "to_uint8"]
+__all__ = ["MIN_SIDE", "make_grid", "readable_scale", "save_grid", "to_uint8"]
+
+MIN_SIDE = 256
+"""Pixels on the long side that pictures are upscaled to by default (``scale=None``)."""
 
 
 def _check_value_range(value_range: Sequence[float]) -> tuple[float, float]:
@@ -42,9 +50,11 @@ def _check_value_range(value_range: Sequence[float]) -> tuple[float, float]:
 def to_uint8(images: np.ndarray, value_range: Sequence[float] = (-1.0, 1.0)) -> np.ndarray:
     """Map generator outputs linearly from ``value_range`` to uint8 ``[0, 255]``.
 
-    ``low`` maps to 0 and ``high`` to 255; results are rounded to the nearest
-    integer and values outside ``value_range`` (including +-Inf) are clipped.
-    A uint8 array is returned unchanged (it is already in ``[0, 255]``).
+    ``low`` maps to 0 and ``high`` to 255: ``rint((x - low) * 255 / (high - low))``
+    computed in float64 (rounding half to even), then clipped to ``[0, 255]``, so values
+    outside ``value_range`` (including +-Inf) saturate. NaN is refused, never silently
+    turned into some pixel value. Any rank is accepted. A uint8 array is returned
+    unchanged (it is already in ``[0, 255]``).
 
     Args:
         images: Array of any shape with a real floating or integer dtype.
@@ -86,6 +96,7 @@ def make_grid(
     padding: int = 1,
     *,
     value_range: Sequence[float] = (-1.0, 1.0),
+    scale: int | None = 1,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> np.ndarray:
     """Tile a batch of images into one uint8 image.
@@ -94,7 +105,7 @@ def make_grid(
     convention), with ``padding`` black pixels between images and around the
     border. For ``N`` images of size ``H x W`` with ``c = min(nrow, N)`` columns
     and ``r = ceil(N / c)`` rows the grid is
-    ``(r * (H + padding) + padding, c * (W + padding) + padding, C)``.
+    ``(r * (H + padding) + padding, c * (W + padding) + padding, C)``, times ``scale``.
     Unused cells of the last row stay black.
 
     Args:
@@ -103,15 +114,18 @@ def make_grid(
         nrow: Images per grid row; default ``ceil(sqrt(N))`` (a square-ish grid).
         padding: Pixels between images and around the border (>= 0).
         value_range: Range of non-uint8 input, see :func:`to_uint8`.
+        scale: Integer nearest-neighbour upscaling of the whole grid (padding included);
+            ``None`` for :func:`readable_scale` (long side at least 256 pixels).
+            Default 1: one pixel per image pixel.
         max_bytes: Refuse (before allocating) a grid larger than this many bytes, e.g.
-            from an absurd ``padding``; default 4 GiB, ``None`` for no limit.
+            from an absurd ``padding`` or ``scale``; default 4 GiB, ``None`` for no limit.
 
     Returns:
         A uint8 array of shape ``(grid_height, grid_width, C)``.
 
     Raises:
-        InvalidInputError: For a wrong shape, an empty batch, bad ``nrow``/``padding``,
-            a grid over ``max_bytes`` or values :func:`to_uint8` rejects.
+        InvalidInputError: For a wrong shape, an empty batch, bad ``nrow``/``padding``/
+            ``scale``, a grid over ``max_bytes`` or values :func:`to_uint8` rejects.
 
     Example:
         >>> make_grid(np.zeros((64, 28, 28, 1), np.uint8), nrow=8, padding=2).shape
@@ -131,7 +145,10 @@ def make_grid(
     padding = check_int(padding, "padding", minimum=0)
     nrows = -(-n // ncol)
     shape = (nrows * (h + padding) + padding, ncol * (w + padding) + padding, c)
-    check_budget(math.prod(shape), check_max_bytes(max_bytes), f"a {shape} grid")
+    factor = _check_scale(scale, shape)
+    max_bytes = check_max_bytes(max_bytes)
+    check_budget(math.prod(shape), max_bytes, f"a {shape} grid")
+    check_budget(math.prod(shape) * factor**2, max_bytes, f"a {shape} grid scaled {factor}x")
     arr = to_uint8(arr, value_range)
     grid = np.zeros(shape, dtype=np.uint8)
     for i in range(n):
@@ -139,7 +156,32 @@ def make_grid(
         y = padding + row * (h + padding)
         x = padding + col * (w + padding)
         grid[y : y + h, x : x + w] = arr[i]
+    if factor > 1:
+        grid = np.repeat(np.repeat(grid, factor, axis=0), factor, axis=1)
     return grid
+
+
+def readable_scale(height: int, width: int, min_side: int = MIN_SIDE) -> int:
+    """The smallest integer upscaling that makes the long side at least ``min_side`` pixels.
+
+    Pictures already that large get 1 (they are never shrunk).
+
+    Example:
+        >>> readable_scale(91, 91), readable_scale(37, 20), readable_scale(300, 10)
+        (3, 7, 1)
+    """
+    return max(1, -(-int(min_side) // max(1, int(height), int(width))))
+
+
+def _check_scale(scale: object, shape: Sequence[int]) -> int:
+    if scale is None:
+        return readable_scale(shape[0], shape[1])
+    if not is_int(scale) or scale < 1:
+        raise InvalidInputError(
+            f"scale must be a positive integer, or None for at least {MIN_SIDE} pixels on the "
+            f"long side; got scale={scale!r}."
+        )
+    return int(scale)
 
 
 def save_grid(
@@ -149,7 +191,7 @@ def save_grid(
     nrow: int | None = None,
     value_range: Sequence[float] = (-1.0, 1.0),
     padding: int = 1,
-    scale: int = 1,
+    scale: int | None = None,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> Path:
     """Save a batch of images as one PNG grid, atomically.
@@ -167,8 +209,9 @@ def save_grid(
         value_range: ``(low, high)`` of non-uint8 input; pass the generator's
             ``value_range``.
         padding: Black pixels between images and around the border.
-        scale: Integer nearest-neighbour upscaling of the whole grid, for tiny
-            images such as 8x8 digits.
+        scale: Integer nearest-neighbour upscaling of the whole grid. Default
+            ``None``: the smallest factor giving at least 256 pixels on the long side
+            (:func:`readable_scale`), e.g. 3x for 100 8x8 digits (91 -> 273 pixels).
         max_bytes: Refuse (before allocating) a grid, after scaling, larger than
             this many bytes; default 4 GiB, ``None`` for no limit.
 
@@ -194,12 +237,11 @@ def save_grid(
             f"save_grid needs images of shape (N, H, W, C) with C in {{1, 3}} or (N, H, W); "
             f"got shape {arr.shape}."
         )
-    if not isinstance(scale, (int, np.integer)) or isinstance(scale, bool) or scale < 1:
-        raise InvalidInputError(f"scale must be a positive integer; got scale={scale!r}.")
-    max_bytes = check_max_bytes(max_bytes)
-    grid = make_grid(arr, nrow=nrow, padding=padding, value_range=value_range, max_bytes=max_bytes)
-    check_budget(grid.size * int(scale) ** 2, max_bytes, f"a grid scaled {int(scale)}x")
-    if scale > 1:
-        grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
+    grid = make_grid(
+        arr, nrow=nrow, padding=padding, value_range=value_range, scale=scale, max_bytes=max_bytes
+    )
     picture = Image.fromarray(grid[..., 0] if channels == 1 else grid)
-    return atomic_write(path, lambda f: picture.save(f, format="PNG"))
+    path = Path(os.fspath(path))
+    with atomic_file(path) as tmp:
+        picture.save(tmp, format="PNG")
+    return path

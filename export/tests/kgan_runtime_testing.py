@@ -18,6 +18,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from kgan_runtime import CONTRACT_KEY, Contract, __version__
+
 EXPORT_DIR = Path(__file__).resolve().parents[1]
 DELETE = object()  # Marks a contract key to remove in `contract_overrides`.
 
@@ -49,22 +51,24 @@ class ToyModel:
 def default_contract(
     latent_dim: int, out_shape: tuple[int, ...], dtype: str, num_classes: int | None
 ) -> dict[str, Any]:
-    inputs: dict[str, Any] = {"z": {"dtype": "float32", "shape": [None, latent_dim]}}
-    if num_classes is not None:
-        inputs["labels"] = {"dtype": "int32", "shape": [None]}
-    return {
-        "format": "kgan-generator",
-        "format_version": 1,
-        "latent_dim": latent_dim,
-        "inputs": inputs,
-        "outputs": {"samples": {"dtype": dtype, "shape": [None, *out_shape]}},
-        "layout": "NHWC" if len(out_shape) == 3 else "NF",
-        "value_range": [0, 255] if dtype == "uint8" else [-1.0, 1.0],
-        "num_classes": num_classes,
-        "latents": "standard_normal",
-        "opset": 17,
-        "versions": {"kgan": "0.1.0", "tensorflow": "2.21.0", "tf2onnx": "1.17.0"},
-    }
+    """The JSON object of the contract kgan writes for a toy model.
+
+    A sample shape of neither rank 3 (NHWC) nor rank 1 (NF) has no valid contract: its
+    ``outputs.samples.shape`` is then written as it is, for tests to override.
+    """
+    valid_rank = len(out_shape) in (1, 3)
+    contract = Contract(
+        latent_dim=latent_dim,
+        sample_shape=out_shape if valid_rank else (int(np.prod(out_shape)),),
+        layout="NHWC" if len(out_shape) == 3 else "NF",
+        sample_dtype=dtype,
+        num_classes=num_classes,
+        opset=17,
+        versions={"kgan": __version__, "tensorflow": "2.21.0", "tf2onnx": "1.17.0"},
+    ).to_dict()
+    if not valid_rank:
+        contract["outputs"]["samples"]["shape"] = [None, *out_shape]
+    return contract
 
 
 def build_model(
@@ -164,7 +168,7 @@ def build_model(
             contract[key] = value
     if metadata:
         text = raw_contract if raw_contract is not None else json.dumps(contract)
-        helper.set_model_props(model, {"kgan.contract": text, "other": "x"})
+        helper.set_model_props(model, {CONTRACT_KEY: text, "other": "x"})
     onnx.save(model, path)
     return ToyModel(
         path=path,

@@ -7,6 +7,7 @@ import pytest
 from kgan_runtime_testing import run_python
 from PIL import Image
 
+import kgan_runtime
 from kgan_runtime import OnnxGenerator, make_grid
 from kgan_runtime.cli import main
 
@@ -22,6 +23,18 @@ def test_image_grid(models, tmp_path, capsys):
     flags = "--n 10 --seed 0 --nrow 5 --batch_size 3 --threads 1".split()
     status, stdout, stderr = run_main(capsys, "--model", models["image"].path, "--out", out, *flags)
     assert (status, stdout, stderr) == (0, f"{out}\n", "")
+    with Image.open(out) as png:
+        # 26 x 11 pixels, upscaled by default by 10 to reach 256 pixels on the long side.
+        assert png.size == ((5 * 5 + 1) * 10, (2 * 5 + 1) * 10)
+        pixels = np.asarray(png)
+    samples = OnnxGenerator(models["image"].path).sample(10, seed=0)
+    np.testing.assert_array_equal(pixels, make_grid(samples, nrow=5, scale=10)[..., 0])
+
+
+def test_scale_flag_overrides_the_readable_default(models, tmp_path, capsys):
+    out = tmp_path / "grid.png"
+    flags = ["--n", "10", "--seed", "0", "--nrow", "5", "--scale", "1"]
+    assert run_main(capsys, "--model", models["image"].path, "--out", out, *flags)[0] == 0
     with Image.open(out) as png:
         assert png.size == (5 * 5 + 1, 2 * 5 + 1)
         pixels = np.asarray(png)
@@ -44,7 +57,7 @@ def test_uint8_model_grid(models, tmp_path, capsys):
     out = tmp_path / "u8.png"
     assert run_main(capsys, "--model", models["uint8"].path, "--n", 4, "--out", out)[0] == 0
     with Image.open(out) as png:
-        assert png.size == (11, 11)
+        assert png.size == (11 * 24, 11 * 24)  # 2 x 2 images of 4 x 4, readable by default.
 
 
 def test_points_scatter_png_and_npy(models, tmp_path, capsys):
@@ -67,11 +80,14 @@ def test_points_scatter_png_and_npy(models, tmp_path, capsys):
     )
 
 
-def test_scatter_handles_points_outside_value_range_and_nan():
-    from kgan_runtime.cli import _scatter_image
+def test_scatter_frames_the_value_range_and_the_samples(models, tmp_path, capsys):
+    from kgan_runtime.scatter import scatter_frame
 
-    image = _scatter_image(np.array([[-3.0, 5.0], [np.nan, 0.0], [0.0, 0.0]]), (-1.0, 1.0))
-    assert image.size == (512, 512)
+    out = tmp_path / "points.png"
+    assert run_main(capsys, "--model", models["points"].path, "--n", 300, "--out", out)[0] == 0
+    gen = OnnxGenerator(models["points"].path)
+    frame = scatter_frame(gen.sample(5, seed=0), value_range=gen.value_range)
+    assert frame.x[0] < -1.0 and frame.x[1] > 1.0 and frame.y[0] < -1.0 and frame.y[1] > 1.0
 
 
 @pytest.mark.parametrize(
@@ -148,7 +164,7 @@ def test_help_and_version(capsys):
     status, stdout, _ = run_main(capsys, "--help")
     assert status == 0 and "--model" in stdout
     status, stdout, _ = run_main(capsys, "--version")
-    assert status == 0 and "0.1.0" in stdout
+    assert status == 0 and f"kgan-sample {kgan_runtime.__version__}" in stdout
 
 
 def test_subprocess_end_to_end(models, tmp_path):
@@ -159,7 +175,7 @@ def test_subprocess_end_to_end(models, tmp_path):
     assert result.stdout == f"{out}\n"
     assert result.stderr == ""
     with Image.open(out) as png:
-        assert png.size == (8 * 6 + 1, 8 * 4 + 1)
+        assert png.size == ((8 * 6 + 1) * 6, (8 * 4 + 1) * 6)  # Readable: 49 -> 294 pixels.
 
 
 def test_subprocess_bad_flag(models, tmp_path):

@@ -64,9 +64,12 @@ def test_grid_with_one_row_per_segment_and_conditional_label(models, tmp_path, c
     z = walk([1, 2, 3], 4, gen.latent_dim, method="lerp", loop=True)
     np.testing.assert_array_equal(np.load(out), gen(z, 2))
     png = tmp_path / "walk.png"
-    assert run_main(capsys, "--model", model, *flags, "--out", png)[0] == 0
+    assert run_main(capsys, "--model", model, *flags, "--scale", "1", "--out", png)[0] == 0
     with Image.open(png) as picture:
         assert picture.size == (4 * 5 + 1, 3 * 5 + 1)  # 4 frames per row, 12 frames
+    assert run_main(capsys, "--model", model, *flags, "--out", png)[0] == 0
+    with Image.open(png) as picture:  # readable by default: 13x to reach 256 px
+        assert picture.size == (13 * (4 * 5 + 1), 13 * (3 * 5 + 1))
 
 
 def test_truncation(models, tmp_path, capsys):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from kgan_runtime import CONTRACT_KEY, KganRuntimeError, errors
-from kgan_runtime.generator import _ContractParser
+from kgan_runtime.contract import Contract
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "contract" / "cases.json"
 DOC = json.loads(CASES_FILE.read_text(encoding="utf-8"))
@@ -33,7 +33,7 @@ def _metadata(case: dict[str, Any]) -> dict[str, str]:
 
 
 class _FakeSession:
-    """What _ContractParser.check_graph reads from an onnxruntime session."""
+    """What Contract.check_graph reads from an onnxruntime session."""
 
     def __init__(self, graph: dict[str, list]) -> None:
         self.graph = graph
@@ -52,10 +52,9 @@ class _FakeSession:
 
 
 def _run(case: dict[str, Any]):
-    parser = _ContractParser(DOC["where"])
-    contract = parser.parse(_metadata(case))
+    contract = Contract.from_metadata(_metadata(case), source=DOC["where"])
     if "graph" in case:
-        parser.check_graph(contract, _FakeSession(case["graph"]))
+        contract.check_graph(_FakeSession(case["graph"]), source=DOC["where"])
     return contract
 
 

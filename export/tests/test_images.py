@@ -103,7 +103,7 @@ def test_make_grid_errors(images, kwargs, match):
 def test_save_grid_writes_png_of_expected_size(tmp_path, channels, mode):
     rng = np.random.default_rng(0)
     images = rng.uniform(-1, 1, size=(10, 6, 5, channels)).astype(np.float32)
-    path = save_grid(images, tmp_path / "grid.png", nrow=4)
+    path = save_grid(images, tmp_path / "grid.png", nrow=4, scale=1)
     assert path == tmp_path / "grid.png"
     with Image.open(path) as png:
         assert png.format == "PNG"
@@ -117,7 +117,9 @@ def test_save_grid_writes_png_of_expected_size(tmp_path, channels, mode):
 
 def test_save_grid_uint8_used_as_is(tmp_path):
     images = np.arange(2 * 2 * 2, dtype=np.uint8).reshape(2, 2, 2) * 30
-    path = save_grid(images, str(tmp_path / "u8.png"), nrow=2, padding=0, value_range=(0, 1))
+    path = save_grid(
+        images, str(tmp_path / "u8.png"), nrow=2, padding=0, value_range=(0, 1), scale=1
+    )
     with Image.open(path) as png:
         np.testing.assert_array_equal(np.asarray(png), np.concatenate(list(images), axis=1))
 
@@ -126,7 +128,8 @@ def test_save_grid_from_generator(models, tmp_path):
     gen = OnnxGenerator(models["rgb"].path)
     path = save_grid(gen.sample(6, seed=0), tmp_path / "rgb.png", value_range=gen.value_range)
     with Image.open(path) as png:
-        assert png.size == (3 * 6 + 1, 2 * 4 + 1)  # 3 per row; images are 3 high, 5 wide.
+        # 3 per row; images are 3 high, 5 wide: 19 x 9 pixels, upscaled 14x to reach 256.
+        assert png.size == ((3 * 6 + 1) * 14, (2 * 4 + 1) * 14)
         assert png.mode == "RGB"
 
 
@@ -171,7 +174,7 @@ def test_save_grid_scale_upsamples_by_nearest_neighbour(tmp_path):
     from PIL import Image
 
     images = np.arange(2 * 2 * 2, dtype=np.uint8).reshape(2, 2, 2, 1) * 30
-    small = save_grid(images, tmp_path / "s.png", nrow=2, padding=0)
+    small = save_grid(images, tmp_path / "s.png", nrow=2, padding=0, scale=1)
     big = save_grid(images, tmp_path / "b.png", nrow=2, padding=0, scale=3)
     a = np.asarray(Image.open(small))
     b = np.asarray(Image.open(big))
@@ -179,3 +182,84 @@ def test_save_grid_scale_upsamples_by_nearest_neighbour(tmp_path):
     np.testing.assert_array_equal(b[::3, ::3], a)
     with pytest.raises(InvalidInputError, match="scale must be a positive integer"):
         save_grid(images, tmp_path / "x.png", scale=0)
+
+
+# -- Readable size (issue 13, item 7) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("height", "width", "expected"),
+    [
+        (91, 91, 3),
+        (37, 37, 7),
+        (11, 26, 10),
+        (256, 10, 1),
+        (255, 1, 2),
+        (1000, 2000, 1),
+        (1, 1, 256),
+    ],
+)
+def test_readable_scale_is_the_smallest_factor_reaching_256(height, width, expected):
+    assert images_module.readable_scale(height, width) == expected
+    assert expected * max(height, width) >= 256
+    assert expected == 1 or (expected - 1) * max(height, width) < 256
+
+
+def test_save_grid_defaults_to_a_readable_nearest_neighbour_upscale(tmp_path):
+    # 100 8x8 digits, 10 per row: a 91 x 91 grid, written 3x (273 pixels) by default.
+    digits = np.random.default_rng(0).integers(0, 256, (100, 8, 8, 1), dtype=np.uint8)
+    path = save_grid(digits, tmp_path / "digits.png", nrow=10)
+    with Image.open(path) as png:
+        assert png.size == (273, 273)
+        pixels = np.asarray(png)
+    exact = make_grid(digits, nrow=10)[..., 0]
+    np.testing.assert_array_equal(pixels, np.repeat(np.repeat(exact, 3, axis=0), 3, axis=1))
+
+
+def test_grids_already_readable_are_not_scaled(tmp_path):
+    path = save_grid(np.zeros((4, 200, 100, 3), np.uint8), tmp_path / "big.png")
+    with Image.open(path) as png:
+        assert png.size == (2 * 101 + 1, 2 * 201 + 1)
+
+
+def test_make_grid_scale_none_is_readable_and_default_is_exact():
+    images = np.zeros((16, 8, 8, 1), np.uint8)
+    assert make_grid(images).shape == (37, 37, 1)
+    assert make_grid(images, scale=None).shape == (259, 259, 1)
+    assert make_grid(images, scale=2).shape == (74, 74, 1)
+
+
+@pytest.mark.parametrize("scale", [0, -1, 1.5, "2", True])
+def test_bad_scale_is_refused(scale):
+    with pytest.raises(InvalidInputError, match="scale must be a positive integer, or None"):
+        make_grid(np.zeros((1, 2, 2, 1), np.uint8), scale=scale)
+
+
+def test_readable_scale_respects_max_bytes():
+    with pytest.raises(InvalidInputError, match="scaled 256x"):
+        make_grid(np.zeros((1, 1, 1, 1), np.uint8), padding=0, scale=None, max_bytes=1000)
+
+
+# -- The one behaviour where kgan's and the runtime's copies differed -------------------------
+
+
+def test_to_uint8_rounds_in_float64_half_to_even():
+    # Exact halves round to the even neighbour (numpy.rint), as in IEEE arithmetic.
+    np.testing.assert_array_equal(to_uint8(np.array([0.5, 1.5, 2.5]), (0, 255)), [0, 2, 2])
+    # float32 input is widened to float64 before scaling: this value sits just above
+    # 64.5 (float64: 64.50000...), which float32 arithmetic would round to 64.
+    x = np.array([-0.49411762], np.float32)
+    assert (np.float64(x[0]) + 1) * 127.5 > 64.5
+    assert to_uint8(x, (-1, 1))[0] == 65
+
+
+@pytest.mark.parametrize("rank", [0, 1, 2, 3, 5])
+def test_to_uint8_accepts_any_rank(rank):
+    x = np.zeros((2,) * rank, np.float32)
+    assert to_uint8(x).shape == x.shape and (to_uint8(x) == 128).all()
+
+
+def test_make_grid_accepts_nhw_and_nhwc_only_and_caps_columns_at_n():
+    assert make_grid(np.zeros((2, 4, 4), np.uint8), nrow=5).shape == (6, 11, 1)
+    with pytest.raises(InvalidInputError, match="shape"):
+        make_grid(np.zeros((2, 4), np.uint8))

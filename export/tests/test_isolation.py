@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import re
+from pathlib import Path
 
 import pytest
 from kgan_runtime_testing import run_python
@@ -14,7 +16,7 @@ CHILD = """
 import sys
 import kgan_runtime
 from kgan_runtime import OnnxGenerator, save_grid
-from kgan_runtime import cli  # noqa: F401
+from kgan_runtime import cli, contract, fileio, scatter  # noqa: F401
 
 gen = OnnxGenerator(sys.argv[1])
 images = gen.sample(4, seed=0)
@@ -37,7 +39,9 @@ def test_no_tensorflow_keras_or_kgan_in_sys_modules(models, tmp_path):
 
 
 def test_public_api():
-    assert kgan_runtime.__version__ == "0.1.0"
+    version_file = Path(kgan_runtime.__file__).with_name("VERSION")
+    assert kgan_runtime.__version__ == version_file.read_text().strip()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", kgan_runtime.__version__)
     for name in kgan_runtime.__all__:
         assert hasattr(kgan_runtime, name), name
 
@@ -46,10 +50,13 @@ def test_public_api():
     "module",
     [
         "kgan_runtime",
+        "kgan_runtime.contract",
         "kgan_runtime.errors",
+        "kgan_runtime.fileio",
         "kgan_runtime.generator",
         "kgan_runtime.images",
         "kgan_runtime.latents",
+        "kgan_runtime.scatter",
         "kgan_runtime.cli",
     ],
 )

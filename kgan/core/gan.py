@@ -12,8 +12,8 @@ from keras import ops
 from kgan.core import losses as losses_lib
 from kgan.core import penalties, rng
 from kgan.core.augment import DiffAugment
-from kgan.core.latents import default_labels, sample_latents
 from kgan.core.replicas import num_replicas, replica_slice
+from kgan_runtime.latents import default_labels, sample_latents
 
 _TRACKED = ("d_loss", "g_loss", "d_real", "d_fake")
 

@@ -405,7 +405,7 @@ def save_report(report: dict[str, Any], path: str | os.PathLike) -> Path:
     Example:
         >>> save_report(evaluate(model, "ring8"), "metrics.json")  # doctest: +SKIP
     """
-    from kgan._fileio import write_json
+    from kgan_runtime.fileio import write_json
 
     return write_json(_jsonable(report), path)
 

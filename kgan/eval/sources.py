@@ -204,8 +204,8 @@ def _generator_inputs(model: Any) -> tuple[int, int | None]:
 def _keras_sampler(
     model: Any, labels: Any, next_seed: Callable[[], int | None]
 ) -> Callable[[int], np.ndarray]:
-    from kgan.core.latents import default_labels, sample_latents
     from kgan.eval.extractors import compiled_forward
+    from kgan_runtime.latents import default_labels, sample_latents
 
     latent_dim, num_classes = _generator_inputs(model)
     forward = compiled_forward(model)

@@ -7,9 +7,6 @@ Example:
 """
 
 from kgan.export.exporter import (
-    CONTRACT_KEY,
-    FORMAT,
-    FORMAT_VERSION,
     FORMATS,
     MANIFEST_NAME,
     ONNX_NAME,
@@ -21,9 +18,13 @@ from kgan.export.exporter import (
     export_generator,
     generator_contract,
 )
+from kgan_runtime.contract import CONTRACT_KEY, FORMAT, FORMAT_VERSION, Contract
 
+# The contract lives in kgan-runtime (one definition for the writer and the readers); its
+# names are re-exported here for kgan 0.1's `kgan.export.CONTRACT_KEY` and friends.
 __all__ = [
     "CONTRACT_KEY",
+    "Contract",
     "FORMAT",
     "FORMATS",
     "FORMAT_VERSION",

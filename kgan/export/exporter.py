@@ -6,10 +6,13 @@
   (inputs `z`, and `labels` for a conditional generator; output `samples`),
   loadable with `tf.saved_model.load` and servable by TF Serving;
 - `generator.onnx`: the same function converted by tf2onnx with a dynamic
-  batch dimension, carrying its contract in `metadata_props["kgan.contract"]`
-  so that `kgan_runtime.OnnxGenerator` needs nothing else;
+  batch dimension, carrying its contract (a `kgan_runtime.contract.Contract`,
+  specified in export/CONTRACT.md) in `metadata_props["kgan.contract"]` so that
+  `kgan_runtime.OnnxGenerator` needs nothing else;
 - `kgan.json`: the manifest: the contract, the sha256 of every file, and the
-  measured parity of both formats against Keras.
+  measured parity of both formats against Keras. The ONNX file is checked
+  through `kgan_runtime.OnnxGenerator`, the path users take: it must load (its
+  contract read back equal and matching the graph) and sample like Keras.
 
 Everything is written into a temporary folder next to `out_dir` and moved
 into place only after verification passed, so `out_dir` is either the old
@@ -28,10 +31,8 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
-import json
 import os
-import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +40,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgan._fileio import make_temp_dir, write_json
-from kgan.core.latents import default_labels, sample_latents
 from kgan.version import __version__
+from kgan_runtime import KganRuntimeError, OnnxGenerator
+from kgan_runtime.contract import Contract
+from kgan_runtime.fileio import atomic_dir, write_json
+from kgan_runtime.latents import default_labels, sample_latents
 
-CONTRACT_KEY = "kgan.contract"
-FORMAT = "kgan-generator"
-FORMAT_VERSION = 1
 FORMATS = ("saved_model", "onnx")
 OUTPUTS = ("float", "uint8")
 PARITY_BATCH_SIZES = (1, 7, 64)
@@ -130,8 +130,25 @@ def _num_classes(generator: keras.Model) -> int | None:
 
 def generator_contract(
     generator: keras.Model, *, output: str = "float", opset: int = 17
-) -> dict[str, Any]:
-    """The contract of an exported generator (written into the ONNX file and the manifest)."""
+) -> Contract:
+    """The contract of an exported generator (written into the ONNX file and the manifest).
+
+    Args:
+        generator: the generator `keras.Model` (inputs `z`, and `labels` if conditional).
+        output: "float" (samples in [-1, 1]) or "uint8" (images in [0, 255]).
+        opset: the ONNX opset, recorded in the contract.
+
+    Returns:
+        A `kgan_runtime.contract.Contract`; `.to_dict()` is the manifest's "contract".
+
+    Raises:
+        ValueError: the generator's inputs or outputs do not fit the contract.
+
+    Example:
+        >>> contract = generator_contract(generator)  # doctest: +SKIP
+        >>> contract.latent_dim, contract.output.shape  # doctest: +SKIP
+        (64, (None, 28, 28, 1))
+    """
     import tf2onnx
 
     if output not in OUTPUTS:
@@ -153,41 +170,32 @@ def generator_contract(
         )
     if output == "uint8" and layout != "NHWC":
         raise ValueError("output='uint8' is for image generators; this one makes vectors.")
-    num_classes = _num_classes(generator)
-    inputs: dict[str, Any] = {"z": {"dtype": "float32", "shape": [None, latent_dim]}}
-    if num_classes is not None:
-        inputs["labels"] = {"dtype": "int32", "shape": [None]}
-    dtype = "uint8" if output == "uint8" else "float32"
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "latent_dim": latent_dim,
-        "inputs": inputs,
-        "outputs": {"samples": {"dtype": dtype, "shape": [None, *sample_shape]}},
-        "layout": layout,
-        "value_range": [0, 255] if output == "uint8" else [-1.0, 1.0],
-        "num_classes": num_classes,
-        "latents": "standard_normal",
-        "opset": int(opset),
-        "versions": {
+    return Contract(
+        latent_dim=latent_dim,
+        sample_shape=tuple(sample_shape),
+        layout=layout,
+        sample_dtype="uint8" if output == "uint8" else "float32",
+        num_classes=_num_classes(generator),
+        opset=int(opset),
+        versions={
             "kgan": __version__,
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
             "tf2onnx": tf2onnx.__version__,
         },
-    }
+    )
 
 
-def _input_signature(contract: dict[str, Any]) -> list[tf.TensorSpec]:
-    signature = [tf.TensorSpec((None, contract["latent_dim"]), tf.float32, name="z")]
-    if contract["num_classes"] is not None:
+def _input_signature(contract: Contract) -> list[tf.TensorSpec]:
+    signature = [tf.TensorSpec((None, contract.latent_dim), tf.float32, name="z")]
+    if contract.num_classes is not None:
         signature.append(tf.TensorSpec((None,), tf.int32, name="labels"))
     return signature
 
 
-def _serving_fn(generator: keras.Model, contract: dict[str, Any]):
+def _serving_fn(generator: keras.Model, contract: Contract):
     """`fn(z[, labels]) -> {"samples": ...}`, with the uint8 conversion baked in if asked."""
-    to_uint8 = contract["outputs"]["samples"]["dtype"] == "uint8"
+    to_uint8 = contract.sample_dtype == "uint8"
 
     def postprocess(samples):
         samples = tf.cast(samples, tf.float32)
@@ -196,7 +204,7 @@ def _serving_fn(generator: keras.Model, contract: dict[str, Any]):
             return tf.cast(tf.round(scaled), tf.uint8)
         return samples
 
-    if contract["num_classes"] is None:
+    if contract.num_classes is None:
 
         def serve(z):
             return {"samples": postprocess(generator(z, training=False))}
@@ -250,33 +258,33 @@ def _restoring_graph_links(model: keras.Model):
             del layer._outbound_nodes[n_out:]
 
 
-def _write_onnx(generator, contract, path: Path, *, optimize: bool = True) -> str:
+def _write_onnx(generator, contract: Contract, path: Path, *, optimize: bool = True) -> str:
     """Writes the ONNX file; returns which graph was converted ("optimized" or "plain")."""
     with _restoring_graph_links(generator):
         return _write_onnx_from(generator, contract, path, optimize)
 
 
-def _write_onnx_from(generator, contract, path: Path, optimize: bool) -> str:
+def _write_onnx_from(generator, contract: Contract, path: Path, optimize: bool) -> str:
     import onnx
     import tf2onnx
 
     source, graph = _onnx_source(generator, optimize)
     serve = tf.function(_serving_fn(source, contract))
     proto, _ = tf2onnx.convert.from_function(
-        serve, input_signature=_input_signature(contract), opset=contract["opset"]
+        serve, input_signature=_input_signature(contract), opset=contract.opset
     )
     got_inputs = [i.name for i in proto.graph.input]
     got_outputs = [o.name for o in proto.graph.output]
-    if got_inputs != list(contract["inputs"]) or got_outputs != ["samples"]:
+    if got_inputs != list(contract.input_names) or got_outputs != list(contract.outputs):
         raise ExportError(
             f"tf2onnx produced inputs {got_inputs} and outputs {got_outputs}; expected "
-            f"{list(contract['inputs'])} and ['samples']."
+            f"{list(contract.input_names)} and {list(contract.outputs)}."
         )
     _name_batch_dim(proto)
     _avoid_same_size_end_pads(proto)
-    entry = proto.metadata_props.add()
-    entry.key = CONTRACT_KEY
-    entry.value = json.dumps(contract, sort_keys=True)
+    for key, value in contract.to_metadata().items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
     proto.producer_name = "kgan"
     proto.producer_version = __version__
     onnx.checker.check_model(proto)
@@ -387,9 +395,33 @@ def _max_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)), initial=0.0))
 
 
+def _onnx_runner(path: Path, contract: Contract) -> Callable[..., np.ndarray]:
+    """The ONNX file loaded by kgan-runtime, as users load it; ExportError if it is refused."""
+    try:
+        runtime = OnnxGenerator(path, max_bytes=None)
+    except KganRuntimeError as err:
+        raise ExportError(f"kgan-runtime cannot load the exported ONNX file: {err}") from err
+    if runtime.typed_contract != contract:
+        raise ExportError(
+            f"The contract read back from {path.name} differs from the one written: "
+            f"{runtime.typed_contract.to_json()} != {contract.to_json()}."
+        )
+    return runtime
+
+
+def _saved_model_runner(path: Path) -> Callable[..., np.ndarray]:
+    signature = tf.saved_model.load(str(path)).signatures["serving_default"]
+
+    def run(z, labels=None):
+        feeds = {"z": z} if labels is None else {"z": z, "labels": labels}
+        return signature(**{k: tf.constant(v) for k, v in feeds.items()})["samples"].numpy()
+
+    return run
+
+
 def _verify(
     generator,
-    contract: dict[str, Any],
+    contract: Contract,
     folder: Path,
     formats: Sequence[str],
     batch_sizes: Sequence[int],
@@ -399,31 +431,22 @@ def _verify(
     """Runs every format against Keras on the same latents; raises ExportError past `tolerance`."""
     runners = {}
     if "onnx" in formats:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        session = ort.InferenceSession(
-            str(folder / ONNX_NAME), options, providers=["CPUExecutionProvider"]
-        )
-        runners["onnx"] = lambda feeds: session.run(["samples"], feeds)[0]
+        runners["onnx"] = _onnx_runner(folder / ONNX_NAME, contract)
     if "saved_model" in formats:
-        loaded = tf.saved_model.load(str(folder / SAVED_MODEL_NAME))
-        signature = loaded.signatures["serving_default"]
-        runners["saved_model"] = lambda feeds: signature(
-            **{k: tf.constant(v) for k, v in feeds.items()}
-        )["samples"].numpy()
+        runners["saved_model"] = _saved_model_runner(folder / SAVED_MODEL_NAME)
 
-    num_classes = contract["num_classes"]
+    num_classes = contract.num_classes
     report: dict[str, Any] = {}
     for name, run in runners.items():
         per_batch = {}
         for n in batch_sizes:
-            z = sample_latents(n, contract["latent_dim"], seed=seed + n)
+            z = sample_latents(n, contract.latent_dim, seed=seed + n)
             labels = None if num_classes is None else default_labels(n, num_classes)
-            feeds = {"z": z} if labels is None else {"z": z, "labels": labels}
             expected = _keras_reference(generator, contract, z, labels)
-            got = run(feeds)
+            try:
+                got = run(z, labels)
+            except KganRuntimeError as err:
+                raise ExportError(f"{name} failed at batch size {n}: {err}") from err
             if got.dtype != expected.dtype:
                 raise ExportError(
                     f"{name} returned dtype {got.dtype} at batch size {n}; Keras gives "
@@ -431,7 +454,7 @@ def _verify(
                 )
             diff = _max_diff(expected, got)
             per_batch[str(n)] = diff
-            if diff > tolerance:
+            if not diff <= tolerance:  # NaN fails too.
                 raise ExportError(
                     f"{name} differs from Keras by {diff:.3g} (max abs) at batch size {n}, "
                     f"more than the tolerance {tolerance:g}."
@@ -465,22 +488,6 @@ def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
             f"{str(out_dir)!r} exists and is not empty; pass overwrite=True (--overwrite) "
             "to replace it."
         )
-
-
-def _move_into_place(tmp: Path, out_dir: Path) -> None:
-    """Replaces `out_dir` by `tmp`; the old export is removed only once the new one is in place."""
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        os.replace(out_dir, old)
-    try:
-        os.replace(tmp, out_dir)
-    except BaseException:
-        if old is not None:
-            os.replace(old, out_dir)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def export_generator(
@@ -528,7 +535,8 @@ def export_generator(
         The manifest (also written to `out_dir/kgan.json`).
 
     Raises:
-        ExportError: a format differs from Keras by more than `tolerance`, or
+        ExportError: a format differs from Keras by more than `tolerance`,
+            kgan-runtime refuses the ONNX file (its contract or its outputs), or
             the source model's outputs changed during export.
         FileExistsError: `out_dir` is not empty and `overwrite` is False.
         ValueError: a bad argument (unknown format or output, ...).
@@ -551,14 +559,14 @@ def export_generator(
         tolerance = max(tolerance, 1.0)
 
     # The source model's outputs before export, to catch mutation by the converters.
-    probe_z = sample_latents(8, contract["latent_dim"], seed=seed + 12345)
+    probe_z = sample_latents(8, contract.latent_dim, seed=seed + 12345)
     probe_labels = None
-    if contract["num_classes"] is not None:
-        probe_labels = default_labels(8, contract["num_classes"])
+    if contract.num_classes is not None:
+        probe_labels = default_labels(8, contract.num_classes)
     before = _keras_reference(generator, contract, probe_z, probe_labels)
 
-    tmp = make_temp_dir(out_dir)
-    try:
+    # Everything goes into a temporary folder, moved into place only once verified.
+    with atomic_dir(out_dir) as tmp:
         if "saved_model" in formats:
             _write_saved_model(generator, contract, tmp / SAVED_MODEL_NAME)
         onnx_graph = None
@@ -577,7 +585,7 @@ def export_generator(
                 f"{_max_diff(before, after):.3g}); the export was discarded."
             )
         manifest = {
-            "contract": contract,
+            "contract": contract.to_dict(),
             "files": _file_hashes(tmp),
             "parity": parity,
             "parity_batch_sizes": list(batch_sizes) if verify else [],
@@ -590,8 +598,4 @@ def export_generator(
             "source": str(model) if isinstance(model, (str, os.PathLike)) else generator.name,
         }
         write_json(manifest, tmp / MANIFEST_NAME)
-        _move_into_place(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return manifest

@@ -5,33 +5,39 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-from kgan import images
 from kgan.eval.evaluator import Evaluator, flatten_results
 from kgan.eval.sources import sampler
+from kgan_runtime.images import make_grid, save_grid
+from kgan_runtime.scatter import save_scatter
 
 
 class SampleGrid(keras.callbacks.Callback):
     """Saves samples from a fixed latent batch every `every` epochs.
 
     Images become a PNG grid `{directory}/epoch_NNN.png` (for a conditional
-    GAN, one class per row); 2-D samples become a scatter plot over `real`
-    points. The same seed is used at every epoch, so
-    the grids show one set of latents evolving. When `tensorboard_dir` is
-    given, grids are also written as TensorBoard images.
+    GAN, one class per row); 2-D samples become a scatter picture over `real`
+    points, with axes and a legend (`kgan_runtime.scatter`). The same seed is
+    used at every epoch, so the grids show one set of latents evolving. When
+    `tensorboard_dir` is given, grids are also written as TensorBoard images.
+    Grids, in PNGs and in TensorBoard, are upscaled by default to at least 256
+    pixels on the long side (`kgan_runtime.images.readable_scale`). Samples with
+    NaN/Inf values (a diverged run) give no grid, only a warning.
 
     Args:
-        directory: where the PNGs go.
+        directory: where the PNGs go (created if missing).
         num_samples: samples per grid (a square number makes a square grid).
         seed: seed of the fixed latents (see `kgan.sample_latents`).
         every: epochs between grids.
-        real: real 2-D points drawn under the scatter plot.
-        scale: upscaling of image grids, for tiny images such as 8x8 digits.
+        real: real 2-D points drawn under the scatter picture.
+        scale: integer nearest-neighbour upscaling of image grids; None (the
+            default) for the smallest one giving 256 pixels on the long side.
         tensorboard_dir: optional TensorBoard log folder.
 
     Example:
@@ -62,8 +68,8 @@ class SampleGrid(keras.callbacks.Callback):
         self._writer = None
         self.paths: list[Path] = []
 
-    def save(self, epoch: int) -> Path:
-        """Writes the grid for `epoch` (1-based) now and returns its path."""
+    def save(self, epoch: int) -> Path | None:
+        """Writes the grid for `epoch` (1-based) now; returns its path (None if not finite)."""
         gan = self.model
         nrow = max(1, math.ceil(math.sqrt(self.num_samples)))
         if gan.num_classes:  # one class per row
@@ -73,11 +79,18 @@ class SampleGrid(keras.callbacks.Callback):
         else:
             samples = gan.generate(self.num_samples, seed=self.seed)
         path = self.directory / f"epoch_{epoch:03d}.png"
+        self.directory.mkdir(parents=True, exist_ok=True)
         if samples.ndim == 2 and samples.shape[1] == 2:
-            images.save_scatter(samples, path, real=self.real)
+            save_scatter(samples, path, real=self.real, title=f"epoch {epoch}")
+        elif not np.isfinite(samples).all():
+            warnings.warn(
+                f"epoch {epoch}: the samples hold NaN/Inf values; no grid written.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return None
         else:
-            scale = self.scale or max(1, 128 // samples.shape[1])
-            images.save_grid(samples, path, nrow=nrow, scale=scale)
+            save_grid(samples, path, nrow=nrow, scale=self.scale)
             self._to_tensorboard(samples, nrow, epoch)
         self.paths.append(path)
         return path
@@ -89,7 +102,7 @@ class SampleGrid(keras.callbacks.Callback):
 
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(str(Path(self.tensorboard_dir) / "images"))
-        grid = images.make_grid(images.to_uint8(samples), nrow=nrow)
+        grid = make_grid(samples, nrow=nrow, scale=self.scale)
         with self._writer.as_default():
             tf.summary.image("samples", grid[None], step=epoch)
         self._writer.flush()

@@ -12,17 +12,23 @@ from typing import Any
 import keras
 import numpy as np
 
-from kgan._fileio import atomic_file, write_json
 from kgan.core.gan import GAN
+from kgan_runtime.fileio import atomic_file, write_json
 
 CHECKPOINT_DIR = "checkpoints"
 
 
 def save_keras_atomic(model: keras.Model, path: str | os.PathLike) -> Path:
-    """Saves a `.keras` file under a temporary name, then renames it into place."""
+    """Saves a `.keras` file under a temporary name, then renames it into place.
+
+    Missing parent folders are created (`kgan_runtime.fileio.atomic_file` does the rest:
+    fsync, umask permissions, clean-up on error).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path, suffix=".keras") as tmp:
         model.save(tmp)
-    return Path(path)
+    return path
 
 
 def _sha256(path: Path) -> str:

@@ -40,7 +40,6 @@ from typing import Any
 import keras
 import numpy as np
 
-from kgan._fileio import write_json
 from kgan.core.gan import GAN
 from kgan.data import loaders as data_lib
 from kgan.train import callbacks as callbacks_lib
@@ -49,6 +48,7 @@ from kgan.train.build import _dtype_policy, build_gan
 from kgan.train.checkpoints import CHECKPOINT_DIR, Checkpoints, _finite, save_keras_atomic
 from kgan.train.config import RESUMABLE_CHANGES, TrainConfig
 from kgan.version import __version__
+from kgan_runtime.fileio import write_json
 
 
 class Diverged(RuntimeError):

@@ -15,6 +15,7 @@ import pytest
 import tensorflow as tf
 
 import kgan
+import kgan_runtime
 from kgan.export import ExportError, export_generator
 from kgan.export import exporter as export_lib
 
@@ -84,6 +85,47 @@ def test_onnx_carries_its_contract(exported):
     assert [i.name for i in model.graph.input] == ["z"]
     assert model.graph.input[0].type.tensor_type.shape.dim[0].dim_param  # dynamic batch
     assert [o.name for o in model.graph.output] == ["samples"]
+    # The bytes are the runtime Contract's JSON: one writer, one reader.
+    from kgan_runtime.contract import Contract
+
+    typed = Contract.from_dict(manifest["contract"])
+    assert props["kgan.contract"] == typed.to_json()
+    assert kgan_runtime.OnnxGenerator(out / "generator.onnx").typed_contract == typed
+    assert kgan.export.CONTRACT_KEY == kgan_runtime.CONTRACT_KEY == "kgan.contract"
+
+
+def test_generator_contract_is_the_runtime_contract(exported):
+    from kgan_runtime.contract import Contract
+
+    gan, _, manifest = exported
+    contract = export_lib.generator_contract(gan.inference_generator)
+    assert isinstance(contract, Contract)
+    assert contract.to_dict() == {
+        **manifest["contract"],
+        "versions": contract.to_dict()["versions"],
+    }
+
+
+def test_the_onnx_file_is_verified_through_kgan_runtime(tmp_path, monkeypatch):
+    """A file the runtime refuses (here: a contract that lies about the labels) is no export."""
+    gan = _gan()
+    real = export_lib._write_onnx
+
+    def lying(generator, contract, path, **kwargs):
+        graph = real(generator, contract, path, **kwargs)
+        model = onnx.load(path)
+        props = {p.key: p.value for p in model.metadata_props}
+        raw = json.loads(props["kgan.contract"])
+        raw["num_classes"] = 3
+        raw["inputs"]["labels"] = {"dtype": "int32", "shape": [None]}
+        onnx.helper.set_model_props(model, {"kgan.contract": json.dumps(raw)})
+        onnx.save(model, path)
+        return graph
+
+    monkeypatch.setattr(export_lib, "_write_onnx", lying)
+    with pytest.raises(ExportError, match=r"kgan-runtime cannot load .* declares inputs"):
+        export_generator(gan, tmp_path / "lie", formats=("onnx",))
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_saved_model_follows_serving_conventions(exported):

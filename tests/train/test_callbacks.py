@@ -105,18 +105,67 @@ def test_sample_grid_writes_pngs_and_tensorboard_images(tmp_path):
     )
     assert grid.paths == [tmp_path / "samples" / "epoch_002.png"]
     with Image.open(grid.paths[0]) as png:
-        assert png.size == (592, 592)  # 4 x 4 tiles of 8 px + 1 px padding, scaled by 16
-    assert any((tmp_path / "tb" / "images").glob("events.out.tfevents.*"))
+        # 4 x 4 tiles of 8 px + 1 px padding = 37 px, upscaled 7x (nearest) to reach 256.
+        assert png.size == (259, 259)
+        pixels = np.asarray(png)
+    assert (pixels.reshape(37, 7, 37, 7) == pixels[::7, ::7][:, None, :, None]).all()
+    assert _tensorboard_image_sizes(tmp_path / "tb" / "images") == [(259, 259)]
+
+
+def _tensorboard_image_sizes(folder):
+    import tensorflow as tf
+
+    sizes = []
+    for events in sorted(folder.glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(events)):
+            for value in event.summary.value:
+                if value.tag == "samples":
+                    width, height = tf.make_ndarray(value.tensor)[:2]
+                    sizes.append((int(width), int(height)))
+    return sizes
+
+
+def test_sample_grid_scale_overrides_the_readable_default(tmp_path):
+    keras.utils.set_random_seed(0)
+    g, d = kgan.networks.dcgan(4, (8, 8, 1), width=4)
+    gan = kgan.GAN(g, d, seed=0)
+    grid = SampleGrid(tmp_path, num_samples=4, scale=1, tensorboard_dir=tmp_path / "tb")
+    grid.set_model(gan)
+    with Image.open(grid.save(1)) as png:
+        assert png.size == (19, 19)
+    assert _tensorboard_image_sizes(tmp_path / "tb" / "images") == [(19, 19)]
+
+
+def test_sample_grid_writes_no_grid_of_nan_samples(tmp_path):
+    class Diverged:
+        num_classes = None
+
+        def generate(self, n, seed=None):
+            return np.full((n, 8, 8, 1), np.nan, np.float32)
+
+    grid = SampleGrid(tmp_path / "samples", num_samples=4)
+    grid.set_model(Diverged())
+    with pytest.warns(RuntimeWarning, match="epoch 3: the samples hold NaN/Inf values"):
+        assert grid.save(3) is None
+    assert grid.paths == [] and list((tmp_path / "samples").iterdir()) == []
 
 
 def test_sample_grid_scatter_for_2d_samples(tiny_gan, tmp_path):
+    from kgan_runtime.scatter import GENERATED_COLOR, REAL_COLOR, scatter_frame
+
     real, _ = kgan.data.mixture_arrays("ring8", num_examples=200)
     grid = SampleGrid(tmp_path, num_samples=100, real=real)
     grid.set_model(tiny_gan)
     path = grid.save(7)
     with Image.open(path) as png:
         assert png.size == (512, 512) and png.mode == "RGB"
+        pixels = np.asarray(png)
     assert path.name == "epoch_007.png"
+    # Both series are drawn, and the frame holds every real point and every sample.
+    assert (pixels == GENERATED_COLOR).all(-1).sum() > 100
+    assert (pixels == REAL_COLOR).all(-1).sum() > 100
+    frame = scatter_frame(tiny_gan.generate(100, seed=0), real)
+    assert frame.generated_outside == 0 and frame.nonfinite == 0
 
 
 def test_jsonl_logger_appends_and_keeps_non_finite_values_readable(tmp_path):
