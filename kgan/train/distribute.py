@@ -29,7 +29,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+from kgan.train.config import STRATEGIES  # the names are the config's
 
 
 def get_strategy(
