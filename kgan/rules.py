@@ -43,6 +43,8 @@ class Range:
         'in [0, 1)'
         >>> Range(1, integer=True).describe()
         'a positive integer'
+        >>> Range(0, integer=True).describe()
+        'an integer >= 0'
     """
 
     low: float | None = None
@@ -65,17 +67,17 @@ class Range:
 
     def describe(self) -> str:
         """Words for the range, as in "must be {describe()}"."""
-        kind = "integer" if self.integer else "finite number"
+        kind = "an integer" if self.integer else "a finite number"
         if self.low is not None and self.high is not None:
             left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
             return f"in {left}{_number(self.low)}, {_number(self.high)}{right}"
         if self.integer and self.low == 1 and not self.low_open and self.high is None:
             return "a positive integer"
         if self.low is not None:
-            return f"a {kind} {'>' if self.low_open else '>='} {_number(self.low)}"
+            return f"{kind} {'>' if self.low_open else '>='} {_number(self.low)}"
         if self.high is not None:
-            return f"a {kind} {'<' if self.high_open else '<='} {_number(self.high)}"
-        return f"an {kind}" if self.integer else f"a {kind}"
+            return f"{kind} {'<' if self.high_open else '<='} {_number(self.high)}"
+        return kind
 
     def check(self, name: str, value: Any, *, optional: bool = False) -> None:
         """Raises ValueError unless `value` lies in the range (or is None when `optional`).

@@ -55,7 +55,7 @@ def setting(
     Args:
         default: the default value (None: unset).
         help: one or two sentences for `--help` and the docs.
-        rule: the range a number (or each element of a list) must lie in.
+        rule: the range a number (or each number of a list) must lie in.
         choices: the values allowed.
         flag: whether `kgan-train` has a flag for it.
         resumable: whether the setting may change when a run is resumed.
@@ -92,13 +92,11 @@ class Setting:
             return
         if self.choices is not None:
             rules.check_choice(name, value, self.choices)
-        elif self.type is list:
-            if not (isinstance(value, list) and value and all(
-                (self.rule or rules.POSITIVE_INT).contains(v) for v in value
-            )):  # fmt: skip
+        elif self.type is list:  # of numbers in `rule`
+            if not (isinstance(value, list) and value and all(map(self.rule.contains, value))):
                 raise ValueError(
-                    f"{name} must be a non-empty list of "
-                    f"{(self.rule or rules.POSITIVE_INT).describe()}s; got {name}={value!r}."
+                    f"{name} must be a non-empty list, each {self.rule.describe()}; "
+                    f"got {name}={value!r}."
                 )
         elif self.rule is not None:
             self.rule.check(name, value, optional=self.optional)
@@ -203,10 +201,14 @@ class ModelConfig(_Group):
         64, "DCGAN width (channels of the last generator feature map).", rule=rules.POSITIVE_INT
     )
     generator_units: list[int] | None = setting(
-        None, "MLP generator hidden widths, e.g. 128,128 (unset: kgan.networks.mlp's)."
+        None,
+        "MLP generator hidden widths, e.g. 128,128 (unset: kgan.networks.mlp's).",
+        rule=rules.POSITIVE_INT,
     )
     discriminator_units: list[int] | None = setting(
-        None, "MLP discriminator maxout units per layer, e.g. 128,128 (unset: the builder's)."
+        None,
+        "MLP discriminator maxout units per layer, e.g. 128,128 (unset: the builder's).",
+        rule=rules.POSITIVE_INT,
     )
     maxout_pieces: int | None = setting(
         None, "Pieces per maxout unit, MLP only (unset: the builder's).", rule=rules.POSITIVE_INT
