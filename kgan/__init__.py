@@ -2,8 +2,14 @@
 
 The package is organised in wings: `kgan.core` (the game), `kgan.networks`,
 `kgan.data`, `kgan.train`, `kgan.eval`, `kgan.export` and `kgan.cli`.
-Importing `kgan` registers every Keras class kgan writes into `.keras` files,
-so `keras.models.load_model` reads any of them after `import kgan`.
+
+`import kgan` is cheap: the wings and public names load on first use, so the
+command lines answer `--help` without TensorFlow. It still registers every
+Keras class kgan writes into `.keras` files, so `keras.models.load_model`
+reads any of them after `import kgan`, in either import order: when Keras is
+already imported, the class-defining modules are imported at once; otherwise
+right after Keras finishes loading (see `kgan._lazy` for how a half-finished
+import is waited for).
 
 Example:
     >>> import kgan
@@ -17,18 +23,32 @@ from kgan._backend import ensure_tensorflow_backend
 
 ensure_tensorflow_backend()
 
-import importlib as _importlib  # noqa: E402
-import sys as _sys  # noqa: E402
-
-from kgan import core, data, eval, export, networks, train  # noqa: E402
-from kgan.core import augment, losses, penalties  # noqa: E402
-from kgan.core.gan import GAN  # noqa: E402
-from kgan.eval import classifier, features, metrics  # noqa: E402
-from kgan.networks import layers  # noqa: E402
-from kgan.networks import pacgan as packing  # noqa: E402
-from kgan.train import callbacks, distribute, optimizers, presets  # noqa: E402
+from kgan import _lazy  # noqa: E402
 from kgan.version import __version__  # noqa: E402
-from kgan_runtime.latents import sample_latents  # noqa: E402
+
+# Public name -> the module it is (or "module:attribute"), imported on first access.
+_PUBLIC = {
+    "GAN": "kgan.core.gan:GAN",
+    "sample_latents": "kgan_runtime.latents:sample_latents",
+    "core": "kgan.core",
+    "data": "kgan.data",
+    "eval": "kgan.eval",
+    "export": "kgan.export",
+    "networks": "kgan.networks",
+    "train": "kgan.train",
+    "augment": "kgan.core.augment",
+    "losses": "kgan.core.losses",
+    "penalties": "kgan.core.penalties",
+    "classifier": "kgan.eval.classifier",
+    "features": "kgan.eval.features",
+    "metrics": "kgan.eval.metrics",
+    "layers": "kgan.networks.layers",
+    "packing": "kgan.networks.pacgan",
+    "callbacks": "kgan.train.callbacks",
+    "distribute": "kgan.train.distribute",
+    "optimizers": "kgan.train.optimizers",
+    "presets": "kgan.train.presets",
+}
 
 # The module paths of kgan 0.1's flat layout, kept importable (`from kgan.training import
 # TrainConfig`, `import kgan.losses`): each old name is an alias of the module that now holds it.
@@ -48,30 +68,21 @@ _OLD_PATHS = {
     "kgan.features": "kgan.eval.features",
     "kgan.classifier": "kgan.eval.classifier",
     "kgan.export_optimize": "kgan.export.onnx_rewrite",
+    "kgan.latents": "kgan_runtime.latents",  # latents are the runtime's, written once
 }
-for _old, _new in _OLD_PATHS.items():
-    _sys.modules.setdefault(_old, _importlib.import_module(_new))
 
-__all__ = [
-    "GAN",
-    "__version__",
-    "augment",
-    "callbacks",
-    "classifier",
-    "core",
-    "data",
-    "distribute",
-    "eval",
-    "export",
-    "features",
-    "layers",
-    "losses",
-    "metrics",
-    "networks",
-    "optimizers",
-    "packing",
-    "penalties",
-    "presets",
-    "sample_latents",
-    "train",
-]
+# Every module that registers a Keras serializable (`@keras.saving.register_keras_serializable`);
+# tests/test_api.py checks that this list is complete.
+_SERIALIZABLE = (
+    "kgan.core.gan",  # GAN
+    "kgan.core.augment",  # DiffAugment
+    "kgan.networks.layers",  # Maxout and kgan's fast layers
+    "kgan.networks.pacgan",  # Pack
+    "kgan.train.optimizers",  # Adam
+    "kgan.export.onnx_rewrite",
+)
+
+__getattr__, __dir__ = _lazy.attributes(__name__, _PUBLIC)
+_lazy.install(_OLD_PATHS, _SERIALIZABLE)
+
+__all__ = ["__version__", *sorted(_PUBLIC)]

@@ -126,7 +126,7 @@ def build_2d_gan(preset: dict[str, Any], seed: int, dataset: str):
 
     config = TrainConfig(**{**preset, "dataset": dataset, "seed": seed})
     config.validate()
-    steps = config.epochs * (config.num_examples // config.batch_size)
+    steps = config.run.epochs * (config.data.num_examples // config.data.batch_size)
     return build_gan(config, (2,), total_steps=steps)
 
 

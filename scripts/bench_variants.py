@@ -35,9 +35,9 @@ PRECISION = "float32"  # set by --precision
 
 
 def _train(config, workdir):
-    from kgan.train import train_and_evaluate
+    from kgan.train import train
 
-    return train_and_evaluate(config, workdir)["model"]
+    return train(config, workdir).model
 
 
 def grid_row(preset: str, epochs: int, seed: int) -> dict:

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=150)
     args = parser.parse_args(argv)
 
-    from kgan.train import TrainConfig, train_and_evaluate
+    from kgan.train import TrainConfig, train
 
     config = TrainConfig(
         dataset="digits",
@@ -35,14 +35,17 @@ def main(argv: list[str] | None = None) -> int:
         grid_size=100,
         verbose=2,
     )
-    print(f"Training a DCGAN on the 1,797 built-in 8x8 digits for {config.epochs} epochs ...")
-    result = train_and_evaluate(config, os.path.join(args.out, "train"))
-    print(f"\ntrained in {result['seconds']:.0f} s")
+    print(f"Training a DCGAN on the 1,797 built-in 8x8 digits for {config.run.epochs} epochs ...")
+    result = train(config, os.path.join(args.out, "train"))
+    if result.already_complete:
+        print(f"{result.folder} already holds this finished run: not training it again")
+    else:
+        print(f"\ntrained in {result.seconds:.0f} s")
 
     from kgan.export import export_generator
 
     export_dir = os.path.join(args.out, "export")
-    manifest = export_generator(result["gan"], export_dir, overwrite=True)
+    manifest = export_generator(result.gan, export_dir, overwrite=True)
     onnx_path = os.path.join(export_dir, "generator.onnx")
 
     # Sample through the TensorFlow-free runtime, in a process that never imports TensorFlow.
@@ -67,9 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         stdout=subprocess.DEVNULL,
     )
 
-    print(f"Keras samples (PNG, epoch {config.epochs}): {result['samples'][-1]}")
+    print(f"Keras samples (PNG, epoch {config.run.epochs}): {result.last_samples}")
     print(f"kgan-runtime samples (PNG, ONNX):      {runtime_png}")
-    print(f"model: {result['gan']}")
+    print(f"model: {result.gan}")
     print(f"export: {export_dir} (SavedModel + ONNX, manifest kgan.json)")
     for fmt, figures in manifest["parity"].items():
         sizes = ", ".join(f"batch {n}: {d:.1e}" for n, d in figures["per_batch_size"].items())

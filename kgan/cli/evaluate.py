@@ -18,6 +18,8 @@ import sys
 
 from absl import app, flags
 
+from kgan.cli._flags import one_line_parser
+
 FLAGS = flags.FLAGS
 
 
@@ -109,7 +111,7 @@ def main(argv: list[str]) -> int:
 def run() -> None:
     """Console-script entry point."""
     define_flags()
-    app.run(main)
+    app.run(main, flags_parser=one_line_parser("kgan-evaluate"))
 
 
 if __name__ == "__main__":

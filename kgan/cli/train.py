@@ -2,6 +2,12 @@
 
 Example:
     kgan-train --dataset=digits --arch=dcgan --epochs=30 --out=runs/digits
+    kgan-train --preset=ring8 --out=runs/ring8
+
+Running the same command again resumes the run from its last checkpoint (a
+finished run says so and exits 0; a larger --epochs continues it). Errors are
+one line on stderr: exit status 2 for bad input, 3 when training diverged,
+128 + N when signal N stopped it (after a checkpoint).
 """
 
 from __future__ import annotations
@@ -10,132 +16,48 @@ import sys
 
 from absl import app, flags
 
-from kgan.cli._flags import one_line_parser
+from kgan.cli._flags import config_overrides, define_config_flags, one_line_parser
+from kgan.train import presets
 
 FLAGS = flags.FLAGS
 
-flags.DEFINE_string("preset", None, "A kgan.presets recipe; flags given explicitly override it.")
-flags.DEFINE_string("dataset", "digits", "ring8, grid25, digits, or a TFDS name (mnist, ...).")
-flags.DEFINE_enum("arch", "auto", ["auto", "mlp", "dcgan"], "Network pair; auto: mlp for 2-D data.")
-flags.DEFINE_string("loss", "non_saturating", "A kgan.losses name (minimax, non_saturating, ...).")
-flags.DEFINE_integer("d_steps", 1, "Discriminator updates per generator update (k).", lower_bound=1)
-flags.DEFINE_integer("epochs", 10, "Passes over the data.", lower_bound=1)
-flags.DEFINE_integer("batch_size", 64, "Samples per batch.", lower_bound=1)
-flags.DEFINE_integer("latent_dim", 64, "Size of the latent vector z.", lower_bound=1)
-flags.DEFINE_float("lr", 2e-4, "Adam learning rate of both networks.", lower_bound=0.0)
-flags.DEFINE_float("beta_1", 0.5, "Adam beta_1.", lower_bound=0.0, upper_bound=0.999)
-flags.DEFINE_float("beta_2", 0.999, "Adam beta_2.", lower_bound=0.0, upper_bound=0.9999)
-flags.DEFINE_integer("width", 64, "DCGAN width.", lower_bound=1)
-flags.DEFINE_list("generator_units", None, "MLP generator hidden widths, e.g. 128,128.")
-flags.DEFINE_list("discriminator_units", None, "MLP discriminator maxout units, e.g. 128,128.")
-flags.DEFINE_integer("maxout_pieces", None, "Pieces per maxout unit (MLP).", lower_bound=1)
-flags.DEFINE_float(
-    "dropout", None, "Discriminator dropout rate.", lower_bound=0.0, upper_bound=0.99
-)
-flags.DEFINE_integer("num_packed", 1, "PacGAN packing: samples D judges at once.", lower_bound=1)
-flags.DEFINE_float("data_scale", 1.0, "The networks see data / data_scale.", lower_bound=1e-6)
-flags.DEFINE_bool("lr_decay", False, "Cosine decay of both learning rates to 0 over the run.")
-flags.DEFINE_integer("num_examples", None, "Points drawn for ring8/grid25.", lower_bound=1)
-flags.DEFINE_float("label_smoothing", 0.0, "One-sided label smoothing.", lower_bound=0.0)
-flags.DEFINE_float("gradient_penalty", 0.0, "WGAN-GP weight (0: off).", lower_bound=0.0)
-flags.DEFINE_float("r1_gamma", 0.0, "R1 penalty gamma (0: off).", lower_bound=0.0)
-flags.DEFINE_integer("r1_interval", 1, "Lazy R1: every N discriminator steps.", lower_bound=1)
-flags.DEFINE_bool("spectral_norm", False, "Spectral normalization in the discriminator.")
-flags.DEFINE_string("augment", None, "DiffAugment policy, e.g. color,translation,cutout.")
-flags.DEFINE_bool("conditional", False, "Train a conditional GAN on the dataset's labels.")
-flags.DEFINE_float("ema_half_life", None, "Generator EMA half-life in images (off if unset).")
-flags.DEFINE_integer("steps_per_epoch", None, "Cap on steps per epoch.", lower_bound=1)
-flags.DEFINE_integer("grid_size", 64, "Samples in each epoch's PNG grid.", lower_bound=1)
-flags.DEFINE_enum("jit_compile", "auto", ["auto", "true", "false"], "XLA for the training step.")
-flags.DEFINE_enum(
-    "strategy", "default", ["default", "mirrored", "multi_worker", "tpu"],
-    "tf.distribute strategy: one device, all local GPUs, the TF_CONFIG cluster, or a TPU. "
-    "--batch_size is the global batch.",
+flags.DEFINE_string("out", "runs/latest", "Run folder to write.")
+flags.DEFINE_string(
+    "preset", None,
+    f"A recipe of kgan.train.presets: {', '.join(presets.PRESETS)}. Flags given explicitly "
+    "override it.",
 )  # fmt: skip
-flags.DEFINE_enum(
-    "precision", "float32", ["float32", "mixed_float16", "mixed_bfloat16"],
-    "Keras dtype policy of the networks (losses stay float32).",
-)  # fmt: skip
-flags.DEFINE_integer("steps_per_execution", 1, "Batches per tf.function call.", lower_bound=1)
+flags.DEFINE_bool("resume", True, "Resume from the run folder's last checkpoint, if any.")
+flags.DEFINE_bool("dry_run", False, "Check the config, build data and models, train nothing.")
 flags.DEFINE_integer(
     "cpu_replicas", None,
     "Split the CPU into this many logical devices, so that --strategy=mirrored runs that many "
     "replicas without GPUs (to try a distributed setup on one machine).", lower_bound=1,
 )  # fmt: skip
-flags.DEFINE_integer("seed", 0, "Seed of weights, noise and data order.")
-flags.DEFINE_string("data_dir", None, "TFDS data folder.")
-flags.DEFINE_bool("download", True, "Let TFDS download the dataset.")
-flags.DEFINE_string("out", "runs/latest", "Run folder to write.")
-flags.DEFINE_bool("dry_run", False, "Check the config, build data and models, train nothing.")
-flags.DEFINE_bool("resume", True, "Resume from the run folder's last checkpoint, if any.")
-flags.DEFINE_integer("checkpoint_every", None, "Also checkpoint every N steps.", lower_bound=1)
-flags.DEFINE_integer("keep_checkpoints", 3, "Checkpoints to keep.", lower_bound=1)
-flags.DEFINE_bool("deterministic", False, "TensorFlow op determinism (bit-exact resume).")
-flags.DEFINE_enum(
-    "on_divergence", "stop", ["stop", "rollback"],
-    "On NaN/Inf: stop, or roll back to the last checkpoint with a lower learning rate.",
-)  # fmt: skip
-
-# Flags that are not TrainConfig fields.
-_NOT_CONFIG = {"preset", "out", "dry_run", "resume", "cpu_replicas"}
-
-
-def _config():
-    """TrainConfig from the preset, with every flag given on the command line on top."""
-    import dataclasses
-
-    from kgan.train import TrainConfig
-
-    names = {f.name for f in dataclasses.fields(TrainConfig)} - _NOT_CONFIG
-    overrides = {name: FLAGS[name].value for name in names if name in FLAGS and FLAGS[name].present}
-    for name in ("generator_units", "discriminator_units"):
-        if name in overrides:
-            try:
-                overrides[name] = [int(v) for v in overrides[name]]
-            except ValueError:
-                raise ValueError(
-                    f"{name} must be comma-separated integers; got {','.join(overrides[name])!r}."
-                ) from None
-    if "jit_compile" in overrides:
-        overrides["jit_compile"] = {"auto": "auto", "true": True, "false": False}[
-            overrides["jit_compile"]
-        ]
-    return TrainConfig.from_preset(FLAGS.preset, **overrides)
+define_config_flags()
 
 
 def main(argv: list[str]) -> int:
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    from kgan import data as data_lib
-    from kgan.train import Diverged, Interrupted, build_gan, train_and_evaluate
+    from kgan.train import Diverged, Interrupted, TrainConfig, dry_run, train
 
     if FLAGS.cpu_replicas is not None:
         from kgan.train import distribute
 
         distribute.split_cpu(FLAGS.cpu_replicas)
     try:
-        config = _config()
-        config.validate()
+        config = TrainConfig.from_preset(FLAGS.preset, **config_overrides())
         if FLAGS.dry_run:
-            x, labels = data_lib.load_arrays(
-                config.dataset, data_dir=config.data_dir, download=config.download,
-                seed=config.seed, with_labels=config.conditional,
-                num_examples=config.num_examples,
-            )  # fmt: skip
-            dataset = data_lib.from_arrays(x, labels, batch_size=config.batch_size)
-            num_classes = None if labels is None else int(labels.max()) + 1
-            sample_shape = tuple(dataset.element_spec[0].shape[1:] if labels is not None
-                                 else dataset.element_spec.shape[1:])  # fmt: skip
-            steps = config.epochs * (config.steps_per_epoch or len(x) // config.batch_size)
-            gan = build_gan(config, sample_shape, num_classes, total_steps=max(steps, 1))
+            plan = dry_run(config)
             print(
-                f"dry run: {len(x)} examples of shape {tuple(x.shape[1:])}, "
-                f"generator {gan.generator.count_params():,} parameters, "
-                f"discriminator {gan.discriminator.count_params():,} parameters; nothing written."
+                f"dry run: {plan.num_examples} examples of shape {plan.example_shape}, "
+                f"generator {plan.generator_parameters:,} parameters, "
+                f"discriminator {plan.discriminator_parameters:,} parameters; nothing written."
             )
             print(f"config: {config}")
             return 0
-        result = train_and_evaluate(config, FLAGS.out, resume=FLAGS.resume)
+        result = train(config, FLAGS.out, resume=FLAGS.resume)
     except ValueError as err:
         print(f"kgan-train: error: {err}", file=sys.stderr)
         return 2
@@ -145,15 +67,23 @@ def main(argv: list[str]) -> int:
     except Interrupted as err:
         print(f"kgan-train: {err}", file=sys.stderr)
         return 128 + err.signum
-    print(f"samples:   {result['samples'][-1]}")
-    print(f"gan:       {result['gan']}")
-    print(f"generator: {result['generator']}")
-    print(f"history:   {result['history']}")
-    replicas = result["replicas"]
-    print(
-        f"trained {config.epochs} epochs in {result['seconds']:.1f} s on {replicas} "
-        f"replica{'s' if replicas > 1 else ''}"
-    )
+    if result.already_complete:
+        epochs = result.steps // result.steps_per_epoch
+        print(
+            f"{result.folder} already holds the finished run ({epochs} epoch"
+            f"{'s' if epochs > 1 else ''}, {result.steps} steps): nothing to train. Pass a larger "
+            "--epochs to continue it, or --noresume to start over."
+        )
+    print(f"samples:   {result.last_samples}")
+    print(f"gan:       {result.gan}")
+    print(f"generator: {result.generator}")
+    print(f"history:   {result.history}")
+    if not result.already_complete:
+        replicas = result.replicas
+        print(
+            f"trained {config.run.epochs} epochs in {result.seconds:.1f} s on {replicas} "
+            f"replica{'s' if replicas > 1 else ''}"
+        )
     return 0
 
 

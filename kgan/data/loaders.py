@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from kgan import rules
 from kgan.data.pipeline import prepare_dataset
 
 RING8_RADIUS = 1.0
@@ -101,7 +102,7 @@ def digits_arrays(split: str = "train") -> tuple[np.ndarray, np.ndarray]:
     return images[slices[split]], labels[slices[split]]
 
 
-BUILTIN = ("digits", "grid25", "ring8")
+BUILTIN = rules.DATASETS  # the names are kgan.rules's (TensorFlow-free, for --help)
 
 
 def _check_batch_size(batch_size: int) -> None:
@@ -403,9 +404,9 @@ def load_arrays(
     """
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a dataset name; got {name!r}.")
-    if num_examples is not None and name not in ("ring8", "grid25"):
+    if num_examples is not None and name not in rules.MIXTURES:
         raise ValueError(f"num_examples applies to ring8 and grid25, not {name!r}.")
-    if name in ("ring8", "grid25"):
+    if name in rules.MIXTURES:
         x, y = mixture_arrays(name, split, seed=seed, num_examples=num_examples or MIXTURE_EXAMPLES)
     elif name == "digits":
         x, y = digits_arrays(split)

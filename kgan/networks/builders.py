@@ -24,6 +24,7 @@ from collections.abc import Sequence
 import keras
 from keras import layers
 
+from kgan import rules
 from kgan.networks.layers import BatchNormalization, Conv2D, Conv2DTranspose, Maxout
 
 DCGAN_SIZES = (8, 16, 28, 32, 64)
@@ -121,8 +122,7 @@ def mlp(
         raise ValueError(f"sample_shape must be non-empty and positive; got {sample_shape!r}.")
     if output_activation == "auto":
         output_activation = "tanh" if len(sample_shape) == 3 else None
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1); got {dropout!r}.")
+    rules.DROPOUT.check("dropout", dropout)
 
     inputs, h = _generator_inputs(latent_dim, num_classes, embed_dim=min(latent_dim, 32))
     for i, units in enumerate(generator_units):
@@ -194,6 +194,7 @@ def dcgan(
         )
     if upsample not in UPSAMPLE_MODES:
         raise ValueError(f"Unknown upsample={upsample!r}. Expected one of {list(UPSAMPLE_MODES)}.")
+    rules.DROPOUT.check("dropout", dropout)
     size, _, channels = image_shape
     n_up = 2 if size <= 32 else 4
     start = size // 2**n_up
@@ -262,3 +263,4 @@ def rescale(
 
 
 ARCHITECTURES = {"mlp": mlp, "dcgan": dcgan}
+assert tuple(ARCHITECTURES) == rules.ARCHITECTURES, "kgan.rules names the architectures"

@@ -30,10 +30,10 @@ def build_gan(
         num_classes: for a conditional GAN.
         total_steps: generator steps of the run; needed by `lr_decay`.
 
-    The networks are built under the dtype policy `config.precision`; the
+    The networks are built under the dtype policy `config.runtime.precision`; the
     global policy is restored afterwards.
     """
-    with _dtype_policy(config.precision):
+    with _dtype_policy(config.runtime.precision):
         return _build_gan(config, sample_shape, num_classes, total_steps)
 
 
@@ -48,59 +48,60 @@ def _dtype_policy(name: str) -> Iterator[None]:
         keras.mixed_precision.set_dtype_policy(previous)
 
 
-def _build_gan(config, sample_shape, num_classes, total_steps) -> GAN:
-    keras.utils.set_random_seed(config.seed)
-    arch = config.arch
+def _build_gan(config: TrainConfig, sample_shape, num_classes, total_steps) -> GAN:
+    model, game, opt = config.model, config.game, config.optimizer
+    keras.utils.set_random_seed(config.run.seed)
+    arch = model.arch
     if arch == "auto":
         arch = "dcgan" if len(sample_shape) == 3 else "mlp"
-    kwargs: dict[str, Any] = {"num_classes": num_classes, "spectral_norm": config.spectral_norm}
+    kwargs: dict[str, Any] = {"num_classes": num_classes, "spectral_norm": model.spectral_norm}
     mlp_only = ("generator_units", "discriminator_units", "maxout_pieces")
     for name in (*mlp_only, "dropout"):
-        if getattr(config, name) is not None:
+        if getattr(model, name) is not None:
             if arch != "mlp" and name in mlp_only:
                 raise ValueError(f"{name} applies to the mlp networks, not arch={arch!r}.")
-            kwargs[name] = getattr(config, name)
-    if config.num_packed > 1:
+            kwargs[name] = getattr(model, name)
+    if model.num_packed > 1:
         if arch != "mlp":
             raise ValueError(f"num_packed (PacGAN) needs the mlp networks, not arch={arch!r}.")
         kwargs.pop("num_classes")
         generator, discriminator = packing.packed_mlp(
-            config.latent_dim, sample_shape, config.num_packed, **kwargs
+            model.latent_dim, sample_shape, model.num_packed, **kwargs
         )
     elif arch == "dcgan":
         generator, discriminator = networks.dcgan(
-            config.latent_dim, sample_shape, width=config.width, **kwargs
+            model.latent_dim, sample_shape, width=model.width, **kwargs
         )
     else:
-        generator, discriminator = networks.mlp(config.latent_dim, sample_shape, **kwargs)
-    if config.data_scale != 1.0:
-        generator, discriminator = networks.rescale(generator, discriminator, config.data_scale)
+        generator, discriminator = networks.mlp(model.latent_dim, sample_shape, **kwargs)
+    if model.data_scale != 1.0:
+        generator, discriminator = networks.rescale(generator, discriminator, model.data_scale)
     gan = GAN(
         generator,
         discriminator,
-        d_steps=config.d_steps,
-        loss=config.loss,
-        seed=config.seed,
-        label_smoothing=config.label_smoothing,
-        gradient_penalty=config.gradient_penalty,
-        r1_gamma=config.r1_gamma,
-        r1_interval=config.r1_interval,
-        ema_half_life=config.ema_half_life,
-        augment=config.augment,
+        d_steps=game.d_steps,
+        loss=game.loss,
+        seed=config.run.seed,
+        label_smoothing=game.label_smoothing,
+        gradient_penalty=game.gradient_penalty,
+        r1_gamma=game.r1_gamma,
+        r1_interval=game.r1_interval,
+        ema_half_life=game.ema_half_life,
+        augment=game.augment,
     )
 
     def learning_rate():
-        if not config.lr_decay:
-            return config.lr
+        if not opt.lr_decay:
+            return opt.lr
         if not total_steps:
             raise ValueError("lr_decay needs build_gan(..., total_steps=the run's steps).")
-        return keras.optimizers.schedules.CosineDecay(config.lr, total_steps, alpha=0.0)
+        return keras.optimizers.schedules.CosineDecay(opt.lr, total_steps, alpha=0.0)
 
-    adam = {"beta_1": config.beta_1, "beta_2": config.beta_2}
+    adam = {"beta_1": opt.beta_1, "beta_2": opt.beta_2}
     gan.compile(
         d_optimizer=optimizers.Adam(learning_rate(), **adam),  # Keras's Adam, fused kernel
         g_optimizer=optimizers.Adam(learning_rate(), **adam),
-        jit_compile=config.jit_compile,
-        steps_per_execution=config.steps_per_execution,
+        jit_compile=config.runtime.jit_compile,
+        steps_per_execution=config.runtime.steps_per_execution,
     )
     return gan

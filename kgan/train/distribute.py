@@ -45,7 +45,7 @@ __all__ = [
     "tf_config",
 ]
 
-STRATEGIES = ("default", "mirrored", "multi_worker", "tpu")
+from kgan.train.config import STRATEGIES  # the names are the config's
 
 
 def get_strategy(

@@ -1,4 +1,4 @@
-"""Named training recipes: each is a set of `TrainConfig` settings, selectable with `--preset`.
+"""Named training recipes: each is a set of flat `TrainConfig` settings, selectable with `--preset`.
 
 A preset fills in settings; anything set explicitly (a keyword of
 `TrainConfig.from_preset` or a flag given on the command line) wins.
@@ -22,8 +22,8 @@ select their dataset (100,000 points) and a fast step (XLA, 20 steps per
 execution).
 
 Example:
-    >>> from kgan.training import TrainConfig
-    >>> TrainConfig.from_preset("wgan_gp", dataset="grid25").gradient_penalty
+    >>> from kgan.train import TrainConfig
+    >>> TrainConfig.from_preset("wgan_gp", dataset="grid25").game.gradient_penalty
     10.0
 """
 

@@ -1,8 +1,9 @@
-"""`train_and_evaluate(config, workdir)`: the whole training job behind `kgan-train`.
+"""`train(config, workdir)`: the whole training job behind `kgan-train`, in named steps.
 
 A run folder holds:
 
-- `config.json`: the resolved configuration;
+- `config.json`: the resolved configuration (`TrainConfig.to_json()`, plus the
+  sizes resolved from the data under "resolved" and the versions);
 - `samples/epoch_NNN.png`: samples from a fixed latent batch after each epoch
   (a scatter plot over the real points for 2-D data);
 - `history.jsonl`: one line of metrics per epoch, and one per event
@@ -16,24 +17,30 @@ A run folder holds:
 Running the same job again on the same folder resumes from the last
 checkpoint: both networks, both optimizers, the EMA, the RNG states and the
 position in the data, so a run killed at any moment and resumed ends with the
-weights of an uninterrupted run (bit for bit with `deterministic=True`).
+weights of an uninterrupted run (bit for bit with `deterministic=True`). A run
+that already finished is left as it is (`RunResult.already_complete`); with
+more `epochs` it goes on.
+
+`train` runs these steps: `_resolve_data` (the arrays and the step counts),
+`_resume_point` (the last checkpoint, if the folder's config matches),
+`_start` or `_resume` (build the GAN, or load it), `_fit_loop` (epochs, with
+divergence rollback and signal handling) and `_save_final`.
 
 Example:
-    >>> from kgan.training import TrainConfig, train_and_evaluate
-    >>> result = train_and_evaluate(TrainConfig(dataset="ring8", epochs=2), "runs/ring8")
-    ... # doctest: +SKIP
+    >>> from kgan.train import TrainConfig, train
+    >>> result = train(TrainConfig(dataset="ring8", epochs=2), "runs/ring8")  # doctest: +SKIP
+    >>> result.generator  # doctest: +SKIP
+    PosixPath('runs/ring8/generator.keras')
 """
 
 from __future__ import annotations
 
-import contextlib
+import dataclasses
 import json
-import math
 import os
 import signal
-import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,141 +52,126 @@ from kgan.data import loaders as data_lib
 from kgan.train import callbacks as callbacks_lib
 from kgan.train import distribute
 from kgan.train.build import _dtype_policy, build_gan
-from kgan.train.checkpoints import CHECKPOINT_DIR, Checkpoints, _finite, save_keras_atomic
+from kgan.train.checkpoints import CHECKPOINT_DIR, Checkpoints, save_keras_atomic
 from kgan.train.config import RESUMABLE_CHANGES, TrainConfig
+from kgan.train.guard import Diverged, Interrupted, RunState, log_event, stop_on_signals
 from kgan.version import __version__
 from kgan_runtime.fileio import write_json
 
 
-class Diverged(RuntimeError):
-    """Training produced NaN or Inf; the last good checkpoint is intact."""
-
-    def __init__(self, message: str, *, step: int, quantity: str):
-        super().__init__(message)
-        self.step = step
-        self.quantity = quantity
-
-
-class Interrupted(RuntimeError):
-    """SIGINT or SIGTERM arrived; a checkpoint was saved and training stopped."""
-
-    def __init__(self, message: str, *, signum: int, step: int):
-        super().__init__(message)
-        self.signum = signum
-        self.step = step
-
-
-class _RunState(keras.callbacks.Callback):
-    """Counts steps, checkpoints, guards against divergence, and honours SIGINT/SIGTERM."""
-
-    def __init__(
-        self,
-        checkpoints: Checkpoints,
-        history_path: Path,
-        *,
-        start_step: int,
-        steps_per_epoch: int,
-        every: int | None,
-    ):
-        super().__init__()
-        self.checkpoints = checkpoints
-        self.history_path = history_path
-        self.step = start_step
-        self.steps_per_epoch = steps_per_epoch
-        self.every = every
-        self.signum: int | None = None
-        self.divergence: tuple[int, str] | None = None
-        self.last_saved = start_step
-        self.epoch_start = start_step
-
-    def _save(self) -> None:
-        if self.last_saved == self.step:
-            return
-        bad = _finite(self.model)
-        if bad is not None:
-            self.divergence = (self.step, f"weight {bad}")
-            self.model.stop_training = True
-            return
-        self.checkpoints.save(self.model, step=self.step, epoch=self.step // self.steps_per_epoch)
-        self.last_saved = self.step
-
-    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.epoch_start = self.step
-
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        # With steps_per_execution > 1 Keras calls this once per execution,
-        # with `batch` the index of its last step in the epoch.
-        before = self.step
-        self.step = self.epoch_start + batch + 1
-        for key, value in (logs or {}).items():
-            if not math.isfinite(float(np.asarray(value))):
-                self.divergence = (self.step, key)
-                self.model.stop_training = True
-                return
-        if self.every and self.step // self.every > before // self.every:
-            self._save()
-        if self.signum is not None:
-            self._save()
-            self.model.stop_training = True
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if self.divergence is None and self.step % self.steps_per_epoch == 0:
-            self._save()
-
-
-def log_event(path: Path, event: str, **fields: Any) -> None:
-    """Appends an event line (`{"event": ..., ...}`) to `history.jsonl`, fsync'ed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps({"event": event, **fields}) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
-@contextlib.contextmanager
-def _stop_on_signals(state: _RunState) -> Iterator[None]:
-    """SIGINT/SIGTERM ask the run to checkpoint and stop after the current step."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        state.signum = signum
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
-def _config_differences(saved: dict[str, Any], config: TrainConfig) -> list[str]:
-    current = config.to_json()
+def _config_differences(saved: TrainConfig, config: TrainConfig) -> list[str]:
     # lr_decay's schedule spans the run's steps as first configured.
-    resumable = [k for k in RESUMABLE_CHANGES if not (k == "epochs" and config.lr_decay)]
+    resumable = [k for k in RESUMABLE_CHANGES if not (k == "epochs" and config.optimizer.lr_decay)]
+    old, new = saved.flat(), config.flat()
     return [
-        f"{key}: {saved.get(key)!r} in the run folder, {current[key]!r} now"
-        for key in current
-        if key not in resumable and saved.get(key) != current[key]
+        f"{key}: {old[key]!r} in the run folder, {new[key]!r} now"
+        for key in new
+        if key not in resumable and old[key] != new[key]
     ]
 
 
-def _load_checkpoint(meta: dict[str, Any]) -> GAN:
-    gan = keras.models.load_model(meta["path"])
-    for optimizer, key in ((gan.d_optimizer, "d_lr"), (gan.g_optimizer, "g_lr")):
-        if hasattr(optimizer.learning_rate, "assign"):  # a schedule restores itself
-            optimizer.learning_rate.assign(meta[key])
-    return gan
+class RunFolder:
+    """The paths of a run folder (see the module docstring) and its checkpoints."""
+
+    def __init__(self, root: str | os.PathLike, keep_checkpoints: int):
+        self.root = Path(root)
+        self.config = self.root / "config.json"
+        self.history = self.root / "history.jsonl"
+        self.samples = self.root / "samples"
+        self.tensorboard = self.root / "tensorboard"
+        self.gan = self.root / "gan.keras"
+        self.generator = self.root / "generator.keras"
+        self.checkpoints = Checkpoints(self.root / CHECKPOINT_DIR, keep_checkpoints)
 
 
-def train_and_evaluate(
+@dataclasses.dataclass
+class RunResult:
+    """What `train` did, and where the run's outputs are.
+
+    Attributes:
+        folder: the run folder.
+        gan: `gan.keras`, the whole GAN.
+        generator: `generator.keras`, the sampling generator.
+        samples: the sample grids written by this call, oldest first (none
+            when the run was already complete).
+        history: `history.jsonl`.
+        config: `config.json`.
+        metrics: the last epoch's metrics of this call ({} when none ran).
+        seconds: wall time of the training in this call.
+        steps: generator steps the run has done in all, this call included.
+        start_step: the step this call started from (0 for a new run).
+        total_steps: the steps the config asks for.
+        steps_per_epoch: generator steps in an epoch.
+        replicas: replicas in sync under the config's strategy.
+
+    The trained GAN is `model` (loaded from `gan` on first access when this
+    call trained nothing). `result["gan"]`, `result["model"]`, ... still
+    read the fields, as when `train_and_evaluate` returned a dict.
+    """
+
+    folder: Path
+    gan: Path
+    generator: Path
+    samples: list[Path]
+    history: Path
+    config: Path
+    metrics: dict[str, float]
+    seconds: float
+    steps: int
+    start_step: int
+    total_steps: int
+    steps_per_epoch: int
+    replicas: int = 1
+    _model: GAN | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def already_complete(self) -> bool:
+        """True when the run had reached `total_steps` before this call."""
+        return self.start_step >= self.total_steps
+
+    @property
+    def last_samples(self) -> Path | None:
+        """The newest sample grid of the run: this call's last, else the folder's newest."""
+        if self.samples:
+            return self.samples[-1]
+        grids = list((self.folder / "samples").glob("*.png"))
+        return max(grids, key=lambda p: (len(p.name), p.name)) if grids else None
+
+    @property
+    def model(self) -> GAN:
+        """The trained GAN."""
+        if self._model is None:
+            self._model = keras.models.load_model(self.gan)
+        return self._model
+
+    _KEYS = ("gan", "generator", "samples", "history", "config", "metrics", "seconds", "model",
+             "steps", "replicas")  # fmt: skip
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._KEYS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Data:
+    """The training arrays and the step counts they give."""
+
+    x: np.ndarray
+    labels: np.ndarray | None
+    num_classes: int | None
+    sample_shape: tuple[int, ...]
+    steps_per_epoch: int
+    total_steps: int
+
+
+def train(
     config: TrainConfig,
     workdir: str | os.PathLike,
     *,
     resume: bool = True,
     callbacks: Sequence[keras.callbacks.Callback] = (),
-) -> dict[str, Any]:
+) -> RunResult:
     """Trains a GAN as `config` says and writes the run folder `workdir`.
 
     Args:
@@ -190,37 +182,46 @@ def train_and_evaluate(
             False, existing checkpoints are deleted and training starts over.
         callbacks: extra Keras callbacks, run after kgan's own.
 
-    Under `config.strategy` the GAN is built, trained and saved inside the
-    strategy's scope, with `config.batch_size` as the global batch. Under
-    "multi_worker" every worker must run this with the same config; the chief
-    writes `workdir`, the others `workdir/worker_<index>`. The dtype policy
-    `config.precision` is set for the run and restored afterwards.
+    Under `config.runtime.strategy` the GAN is built, trained and saved
+    inside the strategy's scope, with `config.data.batch_size` as the global
+    batch. Under "multi_worker" every worker must run this with the same
+    config; the chief writes `workdir`, the others `workdir/worker_<index>`.
+    The dtype policy `config.runtime.precision` is set for the run and
+    restored afterwards.
 
     Returns:
-        A dict with the run's paths (`gan`, `generator`, `samples`, `history`,
-        `config`), the last epoch's metrics (`metrics`), the wall time
-        (`seconds`), the trained `model` and the number of `replicas`.
+        A `RunResult`. When the folder already holds the finished run, nothing
+        is trained or written and `result.already_complete` is True.
 
     Raises:
         ValueError: a bad setting, or a checkpoint from a different config.
         Diverged: NaN/Inf in the losses or weights (with `on_divergence="stop"`,
             or after `max_rollbacks` rollbacks).
         Interrupted: SIGINT/SIGTERM arrived; a checkpoint was saved first.
+
+    Example:
+        >>> result = train(TrainConfig(dataset="ring8", epochs=2), "runs/ring8")
+        ... # doctest: +SKIP
+        >>> result.steps, result.metrics["g_loss"]  # doctest: +SKIP
+        (200, 0.69...)
     """
     config.validate()
-    strategy = _strategy(config.strategy)
+    strategy = _strategy(config.runtime.strategy)
     replicas = strategy.num_replicas_in_sync
-    if config.batch_size % (replicas * config.d_steps):
+    batch_size, d_steps = config.data.batch_size, config.game.d_steps
+    if batch_size % (replicas * d_steps):
         raise ValueError(
-            f"batch_size={config.batch_size} must be divisible by the {replicas} replicas x "
-            f"d_steps={config.d_steps}: each replica splits its share into d_steps minibatches."
+            f"batch_size={batch_size} must be divisible by the {replicas} replicas x "
+            f"d_steps={d_steps}: each replica splits its share into d_steps minibatches."
         )
-    with _dtype_policy(config.precision), strategy.scope():
-        result = _train_and_evaluate(
-            config, distribute.task_folder(workdir), resume=resume, callbacks=callbacks
-        )
-    result["replicas"] = replicas
+    folder = RunFolder(distribute.task_folder(workdir), config.run.keep_checkpoints)
+    with _dtype_policy(config.runtime.precision), strategy.scope():
+        result = _run(config, folder, resume=resume, callbacks=callbacks)
+    result.replicas = replicas
     return result
+
+
+train_and_evaluate = train  # kgan 0.1's name: it evaluates nothing.
 
 
 _STRATEGIES: dict[str, Any] = {}
@@ -235,190 +236,320 @@ def _strategy(name: str):
     return _STRATEGIES[name]
 
 
-def _train_and_evaluate(
+def _run(
     config: TrainConfig,
-    workdir: Path,
+    folder: RunFolder,
     *,
     resume: bool,
     callbacks: Sequence[keras.callbacks.Callback],
-) -> dict[str, Any]:
-    if config.deterministic:
+) -> RunResult:
+    if config.runtime.deterministic:
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
-    workdir = Path(workdir)
-    checkpoints = Checkpoints(workdir / CHECKPOINT_DIR, config.keep_checkpoints)
-    history_path = workdir / "history.jsonl"
-    latest = checkpoints.latest() if resume else None
-    if latest is not None:
-        saved = json.loads((workdir / "config.json").read_text())
-        differences = _config_differences(saved, config)
-        if differences:
-            raise ValueError(
-                f"{str(workdir)!r} holds a checkpoint of a run with a different config ("
-                + "; ".join(differences)
-                + "). Use another output folder, or resume=False (--noresume) to start over."
-            )
+    latest = _resume_point(folder, config, resume)
+    data = _resolve_data(config)
+    folder.root.mkdir(parents=True, exist_ok=True)
+    folder.checkpoints.clean_partial()
+    start_step = int(latest["step"]) if latest is not None else 0
+    if start_step >= data.total_steps and folder.gan.is_file() and folder.generator.is_file():
+        return _result(folder, data, start_step=start_step, steps=start_step)  # nothing to do
+    if latest is None:
+        gan = _start(folder, config, data)
+    else:
+        gan = _resume(folder, latest)
+    grid = callbacks_lib.SampleGrid(
+        folder.samples,
+        num_samples=config.run.grid_size,
+        seed=config.run.seed,
+        real=np.asarray(data.x[:2000]) if data.sample_shape == (2,) else None,
+        tensorboard_dir=folder.tensorboard,
+    )
+    start = time.perf_counter()
+    gan, step, history = _fit_loop(
+        gan, start_step, config=config, folder=folder, data=data, grid=grid, callbacks=callbacks
+    )
+    seconds = time.perf_counter() - start
+    _save_final(folder, gan)
+    result = _result(
+        folder, data, start_step=start_step, steps=step, samples=grid.paths, seconds=seconds,
+        metrics={key: float(values[-1]) for key, values in history.items() if values},
+    )  # fmt: skip
+    result._model = gan
+    return result
 
+
+def _result(
+    folder: RunFolder,
+    data: _Data,
+    *,
+    start_step: int,
+    steps: int,
+    samples: Sequence[Path] = (),
+    metrics: dict[str, float] | None = None,
+    seconds: float = 0.0,
+) -> RunResult:
+    return RunResult(
+        folder=folder.root, gan=folder.gan, generator=folder.generator, samples=list(samples),
+        history=folder.history, config=folder.config, metrics=metrics or {}, seconds=seconds,
+        steps=steps, start_step=start_step, total_steps=data.total_steps,
+        steps_per_epoch=data.steps_per_epoch,
+    )  # fmt: skip
+
+
+def _resume_point(folder: RunFolder, config: TrainConfig, resume: bool) -> dict[str, Any] | None:
+    """The folder's last checkpoint to resume from (None: start over), once the config matches."""
+    latest = folder.checkpoints.latest() if resume else None
+    if latest is None:
+        return None
+    try:
+        saved = TrainConfig.from_json(json.loads(folder.config.read_text()))
+    except (OSError, ValueError, TypeError) as err:
+        raise ValueError(
+            f"Cannot resume from {str(folder.root)!r}: its config.json is unreadable ({err}). "
+            "Use resume=False (--noresume) to start over."
+        ) from None
+    differences = _config_differences(saved, config)
+    if differences:
+        raise ValueError(
+            f"{str(folder.root)!r} holds a checkpoint of a run with a different config ("
+            + "; ".join(differences)
+            + "). Use another output folder, or resume=False (--noresume) to start over."
+        )
+    return latest
+
+
+def _resolve_data(config: TrainConfig) -> _Data:
+    """Loads the training arrays and derives the sample shape, classes and step counts."""
+    data = config.data
     x, labels = data_lib.load_arrays(
-        config.dataset, split="train", data_dir=config.data_dir, download=config.download,
-        seed=config.seed, with_labels=config.conditional, num_examples=config.num_examples,
+        data.dataset, split="train", data_dir=data.data_dir, download=data.download,
+        seed=config.run.seed, with_labels=config.model.conditional,
+        num_examples=data.num_examples,
     )  # fmt: skip
     num_classes = int(labels.max()) + 1 if labels is not None else None
     if num_classes is not None and num_classes < 2:
-        raise ValueError(f"A conditional GAN needs at least 2 classes; {config.dataset!r} has 1.")
+        raise ValueError(f"A conditional GAN needs at least 2 classes; {data.dataset!r} has 1.")
     sample_shape = tuple(data_lib._to_float_samples(x[:1]).shape[1:])
-    full_epoch = len(x) // config.batch_size
+    full_epoch = len(x) // data.batch_size
     if full_epoch < 1:
         raise ValueError(
-            f"batch_size={config.batch_size} is larger than the dataset ({len(x)} examples)."
+            f"batch_size={data.batch_size} is larger than the dataset ({len(x)} examples)."
         )
-    steps_per_epoch = min(full_epoch, config.steps_per_epoch or full_epoch)
-    if steps_per_epoch % config.steps_per_execution:
+    steps_per_epoch = min(full_epoch, config.run.steps_per_epoch or full_epoch)
+    per_execution = config.runtime.steps_per_execution
+    if steps_per_epoch % per_execution:
         # Keras would run whole executions past the end of the epoch.
         raise ValueError(
             f"The {steps_per_epoch} steps per epoch must be a multiple of steps_per_execution="
-            f"{config.steps_per_execution}; set steps_per_epoch to one."
+            f"{per_execution}; set steps_per_epoch to one."
         )
-    total_steps = config.epochs * steps_per_epoch
+    return _Data(x, labels, num_classes, sample_shape, steps_per_epoch,
+                 config.run.epochs * steps_per_epoch)  # fmt: skip
 
-    workdir.mkdir(parents=True, exist_ok=True)
-    checkpoints.clean_partial()
-    if latest is None:
-        for meta in checkpoints.valid():
-            meta["path"].unlink(missing_ok=True)
-            meta["path"].with_suffix(".json").unlink(missing_ok=True)
-        history_path.unlink(missing_ok=True)
-        resolved = config.to_json()
-        resolved.update(
-            sample_shape=list(sample_shape),
-            num_examples_resolved=int(len(x)),
-            num_classes=num_classes,
-            steps_per_epoch_resolved=steps_per_epoch,
-            kgan_version=__version__,
-            keras_version=keras.__version__,
-        )
-        write_json(resolved, workdir / "config.json")
-        gan = build_gan(config, sample_shape, num_classes, total_steps=total_steps)
-        step = 0
-    else:
-        gan = _load_checkpoint(latest)
-        step = int(latest["step"])
-        log_event(history_path, "resumed", step=step, checkpoint=latest["path"].name)
 
-    real_points = np.asarray(x[:2000]) if sample_shape == (2,) else None
-    grid = callbacks_lib.SampleGrid(
-        workdir / "samples",
-        num_samples=config.grid_size,
-        seed=config.seed,
-        real=real_points,
-        tensorboard_dir=workdir / "tensorboard",
-    )
+def _start(folder: RunFolder, config: TrainConfig, data: _Data) -> GAN:
+    """A new run: clears the folder's checkpoints, history and final files, writes config.json."""
+    for meta in folder.checkpoints.valid():
+        meta["path"].unlink(missing_ok=True)
+        meta["path"].with_suffix(".json").unlink(missing_ok=True)
+    for stale in (folder.history, folder.gan, folder.generator):
+        stale.unlink(missing_ok=True)  # the final files belong to one run
+    record = {
+        **config.to_json(),
+        "resolved": {
+            "sample_shape": list(data.sample_shape),
+            "num_examples": int(len(data.x)),
+            "num_classes": data.num_classes,
+            "steps_per_epoch": data.steps_per_epoch,
+        },
+        "versions": {"kgan": __version__, "keras": keras.__version__},
+    }
+    write_json(record, folder.config)
+    return build_gan(config, data.sample_shape, data.num_classes, total_steps=data.total_steps)
+
+
+def _resume(folder: RunFolder, latest: dict[str, Any]) -> GAN:
+    """Loads the checkpoint `latest` and records the resumption in the history."""
+    gan = _load_checkpoint(latest)
+    log_event(folder.history, "resumed", step=int(latest["step"]), checkpoint=latest["path"].name)
+    return gan
+
+
+def _load_checkpoint(meta: dict[str, Any]) -> GAN:
+    gan = keras.models.load_model(meta["path"])
+    for optimizer, key in ((gan.d_optimizer, "d_lr"), (gan.g_optimizer, "g_lr")):
+        if hasattr(optimizer.learning_rate, "assign"):  # a schedule restores itself
+            optimizer.learning_rate.assign(meta[key])
+    return gan
+
+
+def _fit_loop(
+    gan: GAN,
+    step: int,
+    *,
+    config: TrainConfig,
+    folder: RunFolder,
+    data: _Data,
+    grid: callbacks_lib.SampleGrid,
+    callbacks: Sequence[keras.callbacks.Callback],
+) -> tuple[GAN, int, dict[str, list[float]]]:
+    """Trains from `step` to the end: rolls back on divergence, stops on a signal.
+
+    Returns:
+        The GAN (another object after a rollback), the last step, and the
+        Keras history of the last `fit`.
+    """
     rollbacks = 0
-    start = time.perf_counter()
     history: dict[str, list[float]] = {}
-    while step < total_steps:
-        state = _RunState(
-            checkpoints, history_path, start_step=step, steps_per_epoch=steps_per_epoch,
-            every=config.checkpoint_every,
+    while step < data.total_steps:
+        state = RunState(
+            folder.checkpoints, folder.history, start_step=step,
+            steps_per_epoch=data.steps_per_epoch, every=config.run.checkpoint_every,
         )  # fmt: skip
         run_callbacks = [
             state,
             grid,
-            callbacks_lib.JsonlLogger(history_path),
-            keras.callbacks.TensorBoard(str(workdir / "tensorboard"), write_graph=False),
+            callbacks_lib.JsonlLogger(folder.history),
+            keras.callbacks.TensorBoard(str(folder.tensorboard), write_graph=False),
             *callbacks,
         ]
-        with _stop_on_signals(state):
-            epoch, offset = divmod(step, steps_per_epoch)
-            if offset:  # finish the epoch a kill interrupted
-                history = _fit(
-                    gan,
-                    x,
-                    labels,
-                    config,
-                    step,
-                    run_callbacks,
-                    epoch,
-                    epoch + 1,
-                    steps_per_epoch - offset,
-                )
-                step = state.step
-            if not state.divergence and state.signum is None and step < total_steps:
-                epoch = step // steps_per_epoch
-                history = _fit(
-                    gan,
-                    x,
-                    labels,
-                    config,
-                    step,
-                    run_callbacks,
-                    epoch,
-                    config.epochs,
-                    steps_per_epoch,
-                )
-                step = state.step
-
+        with stop_on_signals(state):
+            history = _fit_epochs(gan, state, config=config, data=data, callbacks=run_callbacks)
+        step = state.step
         if state.divergence is not None:
-            bad_step, quantity = state.divergence
-            log_event(history_path, "diverged", step=bad_step, quantity=quantity)
-            good = checkpoints.latest()
-            if config.on_divergence == "rollback" and rollbacks < config.max_rollbacks and good:
-                rollbacks += 1
-                gan = _load_checkpoint(good)
-                for optimizer in (gan.d_optimizer, gan.g_optimizer):
-                    optimizer.learning_rate.assign(
-                        float(np.asarray(optimizer.learning_rate)) * config.rollback_lr_factor
-                    )
-                step = int(good["step"])
-                log_event(
-                    history_path, "rolled_back", step=step, checkpoint=good["path"].name,
-                    lr=float(np.asarray(gan.g_optimizer.learning_rate)),
-                )  # fmt: skip
-                continue
-            where = f"; the last good checkpoint is {good['path']}" if good else ""
-            raise Diverged(
-                f"Training diverged at step {bad_step}: {quantity} is NaN or infinite{where}.",
-                step=bad_step,
-                quantity=quantity,
-            )
-        if state.signum is not None:
-            name = signal.Signals(state.signum).name
-            log_event(history_path, "interrupted", step=step, signal=name)
-            raise Interrupted(
-                f"{name} received: saved a checkpoint at step {step} in "
-                f"{checkpoints.folder}; run the same command again to resume.",
-                signum=state.signum,
-                step=step,
-            )
-    elapsed = time.perf_counter() - start
-    gan_path = save_keras_atomic(gan, workdir / "gan.keras")
-    generator_path = save_keras_atomic(gan.inference_generator, workdir / "generator.keras")
-    metrics = {key: float(values[-1]) for key, values in history.items() if values}
-    return {
-        "gan": gan_path,
-        "generator": generator_path,
-        "samples": grid.paths,
-        "history": history_path,
-        "config": workdir / "config.json",
-        "metrics": metrics,
-        "seconds": elapsed,
-        "model": gan,
-        "steps": step,
-    }
+            good = _on_divergence(state.divergence, folder, config, rollbacks)
+            rollbacks += 1
+            gan, step = _roll_back(good, folder, config)
+        elif state.signum is not None:
+            _interrupted(state.signum, step, folder)
+    return gan, step, history
 
 
-def _fit(gan, x, labels, config, step, callbacks, initial_epoch, epochs, steps_per_epoch):
+def _fit_epochs(
+    gan: GAN,
+    state: RunState,
+    *,
+    config: TrainConfig,
+    data: _Data,
+    callbacks: Sequence[keras.callbacks.Callback],
+) -> dict[str, list[float]]:
+    """Finishes the epoch a kill interrupted, then runs the remaining epochs; `state` counts."""
+    history: dict[str, list[float]] = {}
+    spe = data.steps_per_epoch
+    fit = dict(config=config, data=data, callbacks=callbacks)
+    epoch, offset = divmod(state.step, spe)
+    if offset:
+        history = _fit(gan, **fit, start_step=state.step, initial_epoch=epoch, epochs=epoch + 1,
+                       steps_per_epoch=spe - offset)  # fmt: skip
+    if not state.divergence and state.signum is None and state.step < data.total_steps:
+        history = _fit(gan, **fit, start_step=state.step, initial_epoch=state.step // spe,
+                       epochs=config.run.epochs, steps_per_epoch=spe)  # fmt: skip
+    return history
+
+
+def _fit(
+    gan: GAN,
+    *,
+    config: TrainConfig,
+    data: _Data,
+    callbacks: Sequence[keras.callbacks.Callback],
+    start_step: int,
+    initial_epoch: int,
+    epochs: int,
+    steps_per_epoch: int,
+) -> dict[str, list[float]]:
     dataset = data_lib.resumable_batches(
-        x, labels, batch_size=config.batch_size, seed=config.seed, start_step=step
-    )
+        data.x, data.labels, batch_size=config.data.batch_size, seed=config.run.seed,
+        start_step=start_step,
+    )  # fmt: skip
     result = gan.fit(
         dataset,
         initial_epoch=initial_epoch,
         epochs=epochs,
         steps_per_epoch=steps_per_epoch,
         callbacks=callbacks,
-        verbose=config.verbose,
+        verbose=config.run.verbose,
         shuffle=False,  # the dataset orders each epoch itself
     )
     return result.history
+
+
+def _on_divergence(
+    divergence: tuple[int, str], folder: RunFolder, config: TrainConfig, rollbacks: int
+) -> dict[str, Any]:
+    """Logs a divergence; returns the checkpoint to roll back to, or raises `Diverged`."""
+    bad_step, quantity = divergence
+    log_event(folder.history, "diverged", step=bad_step, quantity=quantity)
+    good = folder.checkpoints.latest()
+    run = config.run
+    if run.on_divergence == "rollback" and rollbacks < run.max_rollbacks and good:
+        return good
+    where = f"; the last good checkpoint is {good['path']}" if good else ""
+    raise Diverged(
+        f"Training diverged at step {bad_step}: {quantity} is NaN or infinite{where}.",
+        step=bad_step,
+        quantity=quantity,
+    )
+
+
+def _roll_back(good: dict[str, Any], folder: RunFolder, config: TrainConfig) -> tuple[GAN, int]:
+    """Reloads checkpoint `good` with both learning rates scaled by `rollback_lr_factor`."""
+    gan = _load_checkpoint(good)
+    for optimizer in (gan.d_optimizer, gan.g_optimizer):
+        optimizer.learning_rate.assign(
+            float(np.asarray(optimizer.learning_rate)) * config.run.rollback_lr_factor
+        )
+    step = int(good["step"])
+    log_event(
+        folder.history, "rolled_back", step=step, checkpoint=good["path"].name,
+        lr=float(np.asarray(gan.g_optimizer.learning_rate)),
+    )  # fmt: skip
+    return gan, step
+
+
+def _interrupted(signum: int, step: int, folder: RunFolder) -> None:
+    """Logs the signal and raises `Interrupted` (the checkpoint is already saved)."""
+    name = signal.Signals(signum).name
+    log_event(folder.history, "interrupted", step=step, signal=name)
+    raise Interrupted(
+        f"{name} received: saved a checkpoint at step {step} in "
+        f"{folder.checkpoints.folder}; run the same command again to resume.",
+        signum=signum,
+        step=step,
+    )
+
+
+def _save_final(folder: RunFolder, gan: GAN) -> None:
+    """Writes `gan.keras` and `generator.keras` (each atomically)."""
+    save_keras_atomic(gan, folder.gan)
+    save_keras_atomic(gan.inference_generator, folder.generator)
+
+
+@dataclasses.dataclass(frozen=True)
+class DryRun:
+    """What a run would train: the data and the networks' sizes."""
+
+    num_examples: int
+    example_shape: tuple[int, ...]
+    steps_per_epoch: int
+    generator_parameters: int
+    discriminator_parameters: int
+
+
+def dry_run(config: TrainConfig) -> DryRun:
+    """Checks `config`, loads its data and builds its GAN, and writes nothing.
+
+    Raises:
+        ValueError: as `train` does for a bad setting or data that does not fit.
+    """
+    config.validate()
+    data = _resolve_data(config)
+    gan = build_gan(config, data.sample_shape, data.num_classes, total_steps=data.total_steps)
+    return DryRun(
+        num_examples=len(data.x),
+        example_shape=tuple(data.x.shape[1:]),
+        steps_per_epoch=data.steps_per_epoch,
+        generator_parameters=gan.generator.count_params(),
+        discriminator_parameters=gan.discriminator.count_params(),
+    )

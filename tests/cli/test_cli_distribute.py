@@ -61,7 +61,10 @@ def test_mirrored_on_two_cpu_replicas_with_steps_per_execution(tmp_path):
     assert code == 0, stderr[-3000:]
     assert "on 2 replicas" in stdout
     config = json.loads((out / "config.json").read_text())
-    assert (config["strategy"], config["steps_per_execution"]) == ("mirrored", 2)
+    assert (config["runtime"]["strategy"], config["runtime"]["steps_per_execution"]) == (
+        "mirrored",
+        2,
+    )
     gan = keras.models.load_model(out / "gan.keras")
     assert int(gan.g_optimizer.iterations) == 8
     history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]

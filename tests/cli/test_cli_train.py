@@ -1,4 +1,4 @@
-"""kgan-train end to end on tiny configs, and train_and_evaluate called directly."""
+"""kgan-train end to end on tiny configs, and kgan.train.train called directly."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 from PIL import Image
 
 import kgan
-from kgan.train import TrainConfig, train_and_evaluate
+from kgan.train import TrainConfig, train
 
 
 def _run_cli(*args, cwd=None):
@@ -43,7 +44,8 @@ def test_cli_writes_a_complete_run_folder(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert f"samples:   {out / 'samples' / 'epoch_002.png'}" in result.stdout
     config = json.loads((out / "config.json").read_text())
-    assert config["dataset"] == "digits" and config["sample_shape"] == [8, 8, 1]
+    assert config["data"]["dataset"] == "digits"
+    assert config["resolved"]["sample_shape"] == [8, 8, 1]
     history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
     assert [h["epoch"] for h in history] == [1, 2]
     assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(history[0])
@@ -91,7 +93,7 @@ def test_cli_flag_out_of_range_is_rejected_by_absl(tmp_path):
     assert "epochs" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_train_and_evaluate_on_2d_data_writes_scatter_plots(tmp_path):
+def test_train_on_2d_data_writes_scatter_plots(tmp_path):
     config = TrainConfig(
         dataset="ring8",
         epochs=1,
@@ -101,8 +103,57 @@ def test_train_and_evaluate_on_2d_data_writes_scatter_plots(tmp_path):
         grid_size=100,
         verbose=0,
     )
-    result = train_and_evaluate(config, tmp_path)
-    with Image.open(result["samples"][0]) as png:
+    result = train(config, tmp_path)
+    with Image.open(result.samples[0]) as png:
         assert png.size == (512, 512) and png.mode == "RGB"
-    assert result["model"].generator.name == "mlp_generator"
-    assert set(result["metrics"]) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert result.model.generator.name == "mlp_generator"
+    assert set(result.metrics) == {"d_loss", "g_loss", "d_real", "d_fake"}
+    assert (result.steps, result.start_step, result.replicas) == (2, 0, 1)
+    # kgan 0.1 returned a dict: its keys still read the fields.
+    assert result["gan"] == tmp_path / "gan.keras" and result["model"] is result.model
+
+
+# The settings of tests/train/data/config_v0.1_ring8.json, a config.json written by kgan 0.1.
+OLD_RUN = ["--dataset=ring8", "--arch=mlp", "--batch_size=100", "--steps_per_epoch=4",
+           "--latent_dim=4", "--grid_size=16", "--seed=3", "--generator_units=16,16",
+           "--discriminator_units=8", "--maxout_pieces=2"]  # fmt: skip
+
+
+def _events(out):
+    return [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
+
+
+def test_a_finished_run_rerun_says_so_and_more_epochs_continue_it(tmp_path):
+    out = tmp_path / "run"
+    first = _run_cli(*OLD_RUN, "--epochs=1", f"--out={out}")
+    assert first.returncode == 0, first.stderr[-2000:]
+    # The run folder of kgan 0.1 had a flat config.json: it still resumes.
+    (out / "config.json").write_text(
+        (Path(__file__).parents[1] / "train" / "data" / "config_v0.1_ring8.json").read_text()
+    )
+    before = (out / "gan.keras").stat().st_mtime_ns, (out / "history.jsonl").read_text()
+
+    again = _run_cli(*OLD_RUN, "--epochs=1", f"--out={out}")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert f"{out} already holds the finished run (1 epoch, 4 steps): nothing to train" in (
+        again.stdout
+    )
+    assert f"samples:   {out / 'samples' / 'epoch_001.png'}" in again.stdout
+    assert f"gan:       {out / 'gan.keras'}" in again.stdout
+    assert before == ((out / "gan.keras").stat().st_mtime_ns, (out / "history.jsonl").read_text())
+
+    # Killed after the last checkpoint, before the final files: a rerun writes them.
+    (out / "gan.keras").unlink()
+    (out / "generator.keras").unlink()
+    finish = _run_cli(*OLD_RUN, "--epochs=1", f"--out={out}")
+    assert finish.returncode == 0, finish.stderr[-2000:]
+    assert "already holds the finished run" in finish.stdout
+    assert int(keras.models.load_model(out / "gan.keras").g_optimizer.iterations) == 4
+    assert (out / "generator.keras").is_file()
+
+    longer = _run_cli(*OLD_RUN, "--epochs=2", f"--out={out}")
+    assert longer.returncode == 0, longer.stderr[-2000:]
+    assert "trained 2 epochs" in longer.stdout and "already" not in longer.stdout
+    assert f"samples:   {out / 'samples' / 'epoch_002.png'}" in longer.stdout
+    assert int(keras.models.load_model(out / "gan.keras").g_optimizer.iterations) == 8
+    assert [e["epoch"] for e in _events(out) if "epoch" in e] == [1, 2]

@@ -45,7 +45,11 @@ def test_every_preset_is_covered_here():
 
 def test_explicit_settings_override_the_preset():
     config = TrainConfig.from_preset("wgan_gp", d_steps=2, dataset="grid25")
-    assert (config.d_steps, config.gradient_penalty, config.preset) == (2, 10.0, "wgan_gp")
+    assert (config.game.d_steps, config.game.gradient_penalty, config.run.preset) == (
+        2,
+        10.0,
+        "wgan_gp",
+    )
     with pytest.raises(ValueError, match="Unknown preset"):
         TrainConfig.from_preset("biggan")
 
@@ -75,7 +79,7 @@ def test_preset_trains_saves_reloads_and_exports(tmp_path, preset):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     config = json.loads((out / "config.json").read_text())
-    assert config["preset"] == preset
+    assert config["run"]["preset"] == preset
     history = [json.loads(line) for line in (out / "history.jsonl").read_text().splitlines()]
     assert all(np.isfinite(history[-1][k]) for k in ("d_loss", "g_loss"))
 

@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import pytest
 
-from kgan.train import Checkpoints, Diverged, TrainConfig, train_and_evaluate
+from kgan.train import Checkpoints, Diverged, TrainConfig, train
 
 # A small deterministic job: 3 epochs x 12 steps, a checkpoint every 4 steps.
 JOB = [
@@ -137,7 +137,7 @@ def test_divergence_stops_with_the_step_and_quantity_and_keeps_the_last_good_che
     with pytest.raises(
         Diverged, match="Training diverged at step 6: .* is NaN or infinite"
     ) as info:
-        train_and_evaluate(_config(), tmp_path, callbacks=[_Poison(step=5)])
+        train(_config(), tmp_path, callbacks=[_Poison(step=5)])
     assert info.value.step == 6  # the first step computed with the NaN weight
     latest = Checkpoints(tmp_path / "checkpoints", keep=3).latest()
     assert latest["step"] == 4
@@ -149,14 +149,12 @@ def test_divergence_stops_with_the_step_and_quantity_and_keeps_the_last_good_che
 
 
 def test_rollback_reloads_the_last_good_checkpoint_with_a_lower_learning_rate(tmp_path):
-    result = train_and_evaluate(
-        _config(on_divergence="rollback"), tmp_path, callbacks=[_Poison(step=5)]
-    )
+    result = train(_config(on_divergence="rollback"), tmp_path, callbacks=[_Poison(step=5)])
     events = [json.loads(line) for line in (tmp_path / "history.jsonl").read_text().splitlines()]
     rolled = [e for e in events if e.get("event") == "rolled_back"]
     assert rolled == [{"event": "rolled_back", "step": 4, "checkpoint": "ckpt-000000004.keras",
                        "lr": pytest.approx(1e-4)}]  # fmt: skip
-    gan = result["model"]
+    gan = result.model
     assert int(gan.g_optimizer.iterations) == 12
     assert float(np.asarray(gan.g_optimizer.learning_rate)) == pytest.approx(1e-4)
     assert all(np.all(np.isfinite(np.asarray(v))) for v in gan.variables)
@@ -194,21 +192,22 @@ def test_steps_per_execution_counts_every_step_and_checkpoints_on_crossings(tmp_
     # of each epoch here): the run must still count every step and save
     # whenever a multiple of checkpoint_every is crossed.
     config = _config(steps_per_epoch=6, steps_per_execution=3, keep_checkpoints=10)
-    result = train_and_evaluate(config, tmp_path / "run")
-    assert result["steps"] == 12
-    assert int(result["model"].g_optimizer.iterations) == 12
+    result = train(config, tmp_path / "run")
+    assert result.steps == 12
+    assert int(result.model.g_optimizer.iterations) == 12
     saved = [meta["step"] for meta in Checkpoints(tmp_path / "run" / "checkpoints", 10).valid()]
     assert saved == [3, 6, 9, 12]
     with pytest.raises(ValueError, match="multiple of steps_per_execution=4"):
-        train_and_evaluate(_config(steps_per_execution=4), tmp_path / "other")
+        train(_config(steps_per_execution=4), tmp_path / "other")
 
 
 def test_lr_decay_resumes_from_its_schedule_and_refuses_more_epochs(tmp_path):
     config = _config(lr_decay=True)
-    train_and_evaluate(config, tmp_path / "run")
-    again = train_and_evaluate(config, tmp_path / "run")  # loads the last checkpoint
-    optimizer = again["model"].g_optimizer
+    train(config, tmp_path / "run")
+    again = train(config, tmp_path / "run")  # finished: trains and writes nothing
+    assert again.already_complete and again.samples == [] and again.steps == 12
+    optimizer = again.model.g_optimizer  # read from gan.keras
     assert isinstance(optimizer._learning_rate, keras.optimizers.schedules.CosineDecay)
     assert int(optimizer.iterations) == 12 and float(optimizer.learning_rate) == 0.0
     with pytest.raises(ValueError, match="epochs: 2 in the run folder, 3 now"):
-        train_and_evaluate(_config(lr_decay=True, epochs=3), tmp_path / "run")
+        train(_config(lr_decay=True, epochs=3), tmp_path / "run")

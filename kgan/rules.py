@@ -1,0 +1,122 @@
+"""The rules kgan's settings obey, importable without TensorFlow: one owner per name list and bound.
+
+The command lines show these names and ranges in `--help` before TensorFlow
+loads, `TrainConfig`'s fields check against them, and the library's own
+argument checks use the same objects (the networks' `dropout`), so a bound or
+a name list is written once. Registries that hold the implementations check
+against the names here: `kgan.data` serves `DATASETS`, `kgan.networks`
+builds `ARCHITECTURES`, and `kgan.core.losses` registers `LOSSES` (a test
+keeps each registry and its list equal).
+
+Example:
+    >>> LABEL_SMOOTHING.check("label_smoothing", 0.1)
+    >>> LABEL_SMOOTHING.check("label_smoothing", 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: label_smoothing must be in [0, 1); got label_smoothing=1.0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+# The built-in datasets (no download), and those of them that are point mixtures drawn on the
+# fly (they take `num_examples`).
+DATASETS = ("digits", "grid25", "ring8")
+MIXTURES = ("ring8", "grid25")
+# The network pairs of `kgan.networks`.
+ARCHITECTURES = ("mlp", "dcgan")
+# The loss pairs kgan ships (`kgan.core.losses`; users may register more).
+LOSSES = ("minimax", "non_saturating", "wasserstein", "hinge", "least_squares", "relativistic")
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """A range of numbers: `low`/`high` bounds (None: unbounded), each closed or open.
+
+    Floats must also be finite. `integer=True` admits only ints (not bools).
+
+    Example:
+        >>> Range(0.0, 1.0, high_open=True).describe()
+        'in [0, 1)'
+        >>> Range(1, integer=True).describe()
+        'a positive integer'
+        >>> Range(0, integer=True).describe()
+        'an integer >= 0'
+    """
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    integer: bool = False
+
+    def contains(self, value: Any) -> bool:
+        """Whether `value` is a number of the right kind inside the range."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if self.integer and not isinstance(value, int):
+            return False
+        if not math.isfinite(value):
+            return False
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    def describe(self) -> str:
+        """Words for the range, as in "must be {describe()}"."""
+        kind = "an integer" if self.integer else "a finite number"
+        if self.low is not None and self.high is not None:
+            left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
+            return f"in {left}{_number(self.low)}, {_number(self.high)}{right}"
+        if self.integer and self.low == 1 and not self.low_open and self.high is None:
+            return "a positive integer"
+        if self.low is not None:
+            return f"{kind} {'>' if self.low_open else '>='} {_number(self.low)}"
+        if self.high is not None:
+            return f"{kind} {'<' if self.high_open else '<='} {_number(self.high)}"
+        return kind
+
+    def check(self, name: str, value: Any, *, optional: bool = False) -> None:
+        """Raises ValueError unless `value` lies in the range (or is None when `optional`).
+
+        Raises:
+            ValueError: `"{name} must be {describe()}; got {name}={value!r}."`.
+        """
+        if value is None and optional:
+            return
+        if not self.contains(value):
+            allowed = self.describe() + (" or None" if optional else "")
+            raise ValueError(f"{name} must be {allowed}; got {name}={value!r}.")
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+POSITIVE_INT = Range(1, integer=True)
+NON_NEGATIVE_INT = Range(0, integer=True)
+POSITIVE = Range(0.0, low_open=True)
+NON_NEGATIVE = Range(0.0)
+FRACTION = Range(0.0, 1.0, high_open=True)  # [0, 1)
+# Shared by kgan.GAN's arguments and TrainConfig's fields.
+LABEL_SMOOTHING = FRACTION
+DROPOUT = FRACTION
+PENALTY_WEIGHT = NON_NEGATIVE  # gradient_penalty, r1_gamma
+EMA_HALF_LIFE = POSITIVE
+
+
+def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
+    """Raises ValueError unless `value` is one of `choices`.
+
+    Example:
+        >>> check_choice("arch", "gan", ARCHITECTURES)
+        Traceback (most recent call last):
+        ...
+        ValueError: Unknown arch='gan'. Expected one of ['mlp', 'dcgan'].
+    """
+    # `True == 1`: compare types too, so a bool never passes for an int choice or back.
+    if not any(value == c and type(value) is type(c) for c in choices):
+        raise ValueError(f"Unknown {name}={value!r}. Expected one of {list(choices)}.")
