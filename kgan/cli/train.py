@@ -117,19 +117,18 @@ def main(argv: list[str]) -> int:
         config = _config()
         config.validate()
         if FLAGS.dry_run:
-            x, labels = data_lib.load_arrays(
-                config.dataset, data_dir=config.data_dir, download=config.download,
-                seed=config.seed, with_labels=config.conditional,
-                num_examples=config.num_examples,
-            )  # fmt: skip
-            dataset = data_lib.from_arrays(x, labels, batch_size=config.batch_size)
-            num_classes = None if labels is None else int(labels.max()) + 1
-            sample_shape = tuple(dataset.element_spec[0].shape[1:] if labels is not None
-                                 else dataset.element_spec.shape[1:])  # fmt: skip
-            steps = config.epochs * (config.steps_per_epoch or len(x) // config.batch_size)
-            gan = build_gan(config, sample_shape, num_classes, total_steps=max(steps, 1))
+            # Reads no samples and downloads nothing.
+            info = data_lib.describe(
+                config.dataset, data_dir=config.data_dir, num_examples=config.num_examples
+            )
+            info.check(batch_size=config.batch_size, with_labels=config.conditional)
+            num_classes = info.num_classes if config.conditional else None
+            steps = config.epochs * (
+                config.steps_per_epoch or (info.num_examples or 0) // config.batch_size
+            )
+            gan = build_gan(config, info.sample_shape, num_classes, total_steps=max(steps, 1))
             print(
-                f"dry run: {len(x)} examples of shape {tuple(x.shape[1:])}, "
+                f"dry run: {info.summary()}, "
                 f"generator {gan.generator.count_params():,} parameters, "
                 f"discriminator {gan.discriminator.count_params():,} parameters; nothing written."
             )

@@ -267,7 +267,7 @@ def _train_and_evaluate(
     num_classes = int(labels.max()) + 1 if labels is not None else None
     if num_classes is not None and num_classes < 2:
         raise ValueError(f"A conditional GAN needs at least 2 classes; {config.dataset!r} has 1.")
-    sample_shape = tuple(data_lib._to_float_samples(x[:1]).shape[1:])
+    sample_shape = data_lib.sample_shape(x)
     full_epoch = len(x) // config.batch_size
     if full_epoch < 1:
         raise ValueError(
