@@ -119,15 +119,20 @@ def check_samples(x: ArrayLike, what: str = "x") -> np.ndarray:
     return x
 
 
-def to_float_samples(x: ArrayLike, what: str = "x") -> np.ndarray:
+def to_float_samples(x: ArrayLike, what: str = "x", max_bytes: int | None = None) -> np.ndarray:
     """`check_samples`, then uint8 images mapped to float32 [-1, 1] by `uint8_to_float`.
+
+    The float32 copy must fit in `max_bytes` (see `check_memory`).
 
     Example:
         >>> to_float_samples(np.full((1, 2, 2), 255, np.uint8)).max()
         np.float32(1.0)
     """
     x = check_samples(x, what)
-    return uint8_to_float(x) if x.dtype == np.uint8 else x
+    if x.dtype != np.uint8:
+        return x
+    check_memory(x.size * 4, f"{what} as float32 ({x.shape})", max_bytes)
+    return uint8_to_float(x)
 
 
 def sample_shape(x: ArrayLike) -> tuple[int, ...]:

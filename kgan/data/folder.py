@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kgan.data.arrays import check_batch_size, check_integer, check_memory
+from kgan.data.arrays import check_batch_size, check_integer, check_memory, uint8_to_float
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -224,7 +224,7 @@ def decode_image(
             if layout.resize:
                 img = img.resize((layout.width, layout.height), Image.Resampling.BILINEAR)
             array = np.asarray(img, dtype=np.uint8)
-    except (UnidentifiedImageError, OSError, ValueError) as err:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as err:
         raise ValueError(f"Cannot read image {str(file)!r}: {err}") from err
     if array.shape[:2] != (layout.height, layout.width):
         raise ValueError(
@@ -303,10 +303,13 @@ def from_folder(
 ) -> tf.data.Dataset:
     """A training dataset from a folder of images, decoded in parallel as it streams.
 
-    The first pass decodes the files on `num_threads` threads while training
-    runs and keeps the uint8 images in memory; later passes read that cache.
-    The batches are those of `from_arrays(folder_arrays(path, ...), ...)`
-    with the same arguments: same images, same seeded order.
+    The epoch order is drawn over indices first, so the first batch waits
+    only for its own images: the first pass decodes each file when the order
+    reaches it, a batch at a time on `num_threads` threads while training
+    runs (prefetched), into a uint8 array of the whole folder (allocated
+    lazily, checked against `max_bytes`); later passes read that array. The batches are those of
+    `from_arrays(folder_arrays(path, ...), ...)` with the same arguments:
+    same images, same seeded order.
 
     Args:
         path, image_size, channels, max_image_pixels, max_bytes: as `folder_arrays`.
@@ -336,20 +339,26 @@ def from_folder(
         max_bytes=max_bytes,
     )  # fmt: skip
     n = len(layout.files)
-    if batch_size > n:
-        raise ValueError(
-            f"batch_size={batch_size} is larger than the dataset ({n} images): "
-            "with drop_remainder there would be no batch at all."
-        )
+    images = np.empty((n, *layout.shape), np.uint8)  # pages are taken as images arrive
+    decoded = np.zeros(n, bool)
+    pool = ThreadPoolExecutor(_threads(num_threads), thread_name_prefix="kgan-from-folder")
 
-    def decode(index: np.ndarray) -> np.ndarray:
-        return decode_image(layout.files[int(index)], layout, max_image_pixels)
+    def read(i: int) -> None:
+        images[i] = decode_image(layout.files[i], layout, max_image_pixels)
+        decoded[i] = True
 
-    def decode_op(index: tf.Tensor) -> tf.Tensor:
-        image = tf.numpy_function(decode, [index], tf.uint8, stateful=False)
-        return tf.ensure_shape(image, layout.shape)
+    def fetch(indices: np.ndarray) -> np.ndarray:
+        # Each index comes once per epoch; at an epoch boundary (prefetch) an image may be
+        # decoded twice, and both write the same bytes.
+        for _ in pool.map(read, [int(i) for i in indices if not decoded[i]]):
+            pass
+        return uint8_to_float(images[indices])
 
-    images = tf.data.Dataset.range(n).map(
-        decode_op, num_parallel_calls=_threads(num_threads), deterministic=True
-    )
-    return shuffled_batches(images, n, batch_size=batch_size, seed=seed, shuffle=shuffle)
+    def fetch_op(indices: tf.Tensor) -> tf.Tensor:
+        batch = tf.numpy_function(fetch, [indices], tf.float32, stateful=False)
+        return tf.ensure_shape(batch, (batch_size, *layout.shape))
+
+    return shuffled_batches(
+        tf.data.Dataset.range(n), n, batch_size=batch_size, seed=seed, shuffle=shuffle,
+        fetch=fetch_op,
+    )  # fmt: skip

@@ -1,11 +1,10 @@
 """The `tf.data` pipelines: in-memory arrays, resumable batches, and the options they share.
 
-Images travel as uint8 until they are batched and become float32 in [-1, 1]
-per batch (through a 256-entry table made by `uint8_to_float`, so the values
-are those of `kgan.data.arrays` bit for bit), which keeps the cached data at a
-quarter of its float size. Every pipeline batches with `drop_remainder=True`
-(so every step sees a full batch, which `GAN`'s split into `d_steps`
-minibatches relies on) and prefetches.
+uint8 images become float32 in [-1, 1] through `kgan.data.arrays.uint8_to_float`
+before they enter a pipeline (in memory, so that a training step pays nothing
+for it; the conversion is checked against `max_bytes` first). Every pipeline
+batches with `drop_remainder=True` (so every step sees a full batch, which
+`GAN`'s split into `d_steps` minibatches relies on) and prefetches.
 
 Example:
     >>> ds = from_arrays(np.zeros((64, 8, 8), "uint8"), batch_size=32)
@@ -15,16 +14,12 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import tensorflow as tf
 
-from kgan.data.arrays import (
-    check_batch_size,
-    check_integer,
-    check_labels,
-    check_samples,
-    uint8_to_float,
-)
+from kgan.data.arrays import check_batch_size, check_integer, check_labels, to_float_samples
 
 
 def prepare_dataset(dataset: tf.data.Dataset, *, autotune: bool = False) -> tf.data.Dataset:
@@ -64,19 +59,6 @@ def prepare_dataset(dataset: tf.data.Dataset, *, autotune: bool = False) -> tf.d
     return dataset.with_options(options)
 
 
-def _to_float(samples: tf.Tensor) -> tf.Tensor:
-    """uint8 samples -> float32 [-1, 1] with `uint8_to_float`'s values; floats unchanged."""
-    if samples.dtype != tf.uint8:
-        return samples
-    table = tf.constant(uint8_to_float(np.arange(256, dtype=np.uint8)))
-    return tf.gather(table, tf.cast(samples, tf.int32))
-
-
-def _to_float_element(*element: tf.Tensor) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
-    """`_to_float` on the samples of a `samples` or `(samples, labels)` element."""
-    return _to_float(element[0]) if len(element) == 1 else (_to_float(element[0]), element[1])
-
-
 def _check_fits(batch_size: int, n: int) -> None:
     check_batch_size(batch_size)
     if batch_size > n:
@@ -87,19 +69,29 @@ def _check_fits(batch_size: int, n: int) -> None:
 
 
 def shuffled_batches(
-    elements: tf.data.Dataset, n: int, *, batch_size: int, seed: int, shuffle: bool
+    elements: tf.data.Dataset,
+    n: int,
+    *,
+    batch_size: int,
+    seed: int,
+    shuffle: bool,
+    fetch: Callable[[tf.Tensor], tf.Tensor] | None = None,
 ) -> tf.data.Dataset:
-    """Caches `n` samples (or `(samples, labels)` pairs), shuffles, batches, maps to float.
+    """Caches `n` elements, shuffles and batches them, fetches, prefetches.
 
-    The common tail of `from_arrays` and `kgan.data.from_folder`: the order
-    depends on `seed`, `n` and TensorFlow's global seed, not on how the
-    elements were made.
+    The common tail of `from_arrays` (elements: float samples or `(samples,
+    labels)`) and `kgan.data.from_folder` (elements: indices, and `fetch`
+    turns each batch of indices into a batch of float images). The order
+    depends on `seed`, `n` and TensorFlow's global seed, not on what the
+    elements are, so both give the same batches from the same images.
     """
     _check_fits(batch_size, n)
     ds = elements.cache()
     if shuffle:
         ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=True).map(_to_float_element)
+    ds = ds.batch(batch_size, drop_remainder=True)
+    if fetch is not None:
+        ds = ds.map(fetch)
     return prepare_dataset(ds.prefetch(tf.data.AUTOTUNE))
 
 
@@ -139,7 +131,7 @@ def from_arrays(
         >>> ds.element_spec.shape
         TensorShape([32, 8, 8, 1])
     """
-    x = check_samples(x)
+    x = to_float_samples(x)
     if labels is not None:
         labels = check_labels(labels, len(x))
     _check_fits(batch_size, len(x))
@@ -181,7 +173,7 @@ def resumable_batches(
         >>> next(iter(ds)).shape
         TensorShape([3, 2])
     """
-    x = check_samples(x)
+    x = to_float_samples(x)
     if labels is not None:
         labels = check_labels(labels, len(x))
     n = len(x)
@@ -199,8 +191,8 @@ def resumable_batches(
 
     def gather(indices):
         if label_tensor is None:
-            return _to_float(tf.gather(samples, indices))
-        return _to_float(tf.gather(samples, indices)), tf.gather(label_tensor, indices)
+            return tf.gather(samples, indices)
+        return tf.gather(samples, indices), tf.gather(label_tensor, indices)
 
     steps_per_epoch = n // batch_size
     first_epoch = int(start_step) // steps_per_epoch

@@ -27,6 +27,8 @@ def test_check_samples_keeps_uint8_and_adds_a_channel():
     assert out.dtype == np.uint8 and out.shape == (3, 4, 5, 1)
     assert arrays.check_samples(np.zeros((3, 2), np.float64)).dtype == np.float32
     assert arrays.to_float_samples(np.full((1, 2, 2), 255, np.uint8)).max() == 1.0
+    with pytest.raises(ValueError, match=r"x as float32 \(\(1, 2, 2, 1\)\) would take"):
+        arrays.to_float_samples(np.zeros((1, 2, 2), np.uint8), max_bytes=15)
 
 
 def test_sample_shape_is_one_sample_as_the_networks_see_it():

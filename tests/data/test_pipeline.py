@@ -29,7 +29,7 @@ def test_from_arrays_scales_uint8_and_adds_a_channel():
 
 
 def test_the_pipelines_map_uint8_exactly_as_uint8_to_float():
-    """Images stay uint8 in memory; each batch gets uint8_to_float's values bit for bit."""
+    """uint8 images reach every pipeline through uint8_to_float: its values, bit for bit."""
     x = np.arange(256, dtype=np.uint8).reshape(4, 8, 8)
     expected = arrays.uint8_to_float(x)[..., None]
     batch = np.asarray(next(iter(data.from_arrays(x, batch_size=4, shuffle=False))))
@@ -41,7 +41,7 @@ def test_the_pipelines_map_uint8_exactly_as_uint8_to_float():
 
 
 def test_resumable_batches_from_uint8_equal_those_from_floats():
-    """kgan-train's stream is unchanged by keeping images uint8: same batches, same order."""
+    """kgan-train's stream from uint8 images is the stream from their floats."""
     x = np.random.default_rng(0).integers(0, 256, (40, 4, 4, 1), dtype=np.uint8)
     labels = np.arange(40) % 3
     kept = data.resumable_batches(x, labels, batch_size=8, seed=5, start_step=3)
