@@ -51,7 +51,7 @@ def main(argv: list[str]) -> int:
         if FLAGS.dry_run:
             plan = dry_run(config)
             print(
-                f"dry run: {plan.num_examples} examples of shape {plan.example_shape}, "
+                f"dry run: {plan.data}, "
                 f"generator {plan.generator_parameters:,} parameters, "
                 f"discriminator {plan.discriminator_parameters:,} parameters; nothing written."
             )

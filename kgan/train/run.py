@@ -47,8 +47,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from kgan import data as data_lib
 from kgan.core.gan import GAN
-from kgan.data import loaders as data_lib
 from kgan.train import callbacks as callbacks_lib
 from kgan.train import distribute
 from kgan.train.build import _dtype_policy, build_gan
@@ -330,7 +330,7 @@ def _resolve_data(config: TrainConfig) -> _Data:
     num_classes = int(labels.max()) + 1 if labels is not None else None
     if num_classes is not None and num_classes < 2:
         raise ValueError(f"A conditional GAN needs at least 2 classes; {data.dataset!r} has 1.")
-    sample_shape = tuple(data_lib._to_float_samples(x[:1]).shape[1:])
+    sample_shape = data_lib.sample_shape(x)
     full_epoch = len(x) // data.batch_size
     if full_epoch < 1:
         raise ValueError(
@@ -528,28 +528,36 @@ def _save_final(folder: RunFolder, gan: GAN) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class DryRun:
-    """What a run would train: the data and the networks' sizes."""
+    """What a run would train: the data (described, not read) and the networks' sizes."""
 
-    num_examples: int
-    example_shape: tuple[int, ...]
-    steps_per_epoch: int
+    data: str
+    steps_per_epoch: int | None
     generator_parameters: int
     discriminator_parameters: int
 
 
 def dry_run(config: TrainConfig) -> DryRun:
-    """Checks `config`, loads its data and builds its GAN, and writes nothing.
+    """Checks `config`, describes its data and builds its GAN; reads no samples, downloads
+    nothing and writes nothing.
 
     Raises:
         ValueError: as `train` does for a bad setting or data that does not fit.
     """
     config.validate()
-    data = _resolve_data(config)
-    gan = build_gan(config, data.sample_shape, data.num_classes, total_steps=data.total_steps)
+    data = config.data
+    info = data_lib.describe(data.dataset, data_dir=data.data_dir, num_examples=data.num_examples)
+    conditional = config.model.conditional
+    info.check(batch_size=data.batch_size, with_labels=conditional)
+    steps_per_epoch = None
+    if info.num_examples is not None:
+        full_epoch = info.num_examples // data.batch_size
+        steps_per_epoch = min(full_epoch, config.run.steps_per_epoch or full_epoch)
+    total_steps = config.run.epochs * (steps_per_epoch or config.run.steps_per_epoch or 1)
+    num_classes = info.num_classes if conditional else None
+    gan = build_gan(config, info.sample_shape, num_classes, total_steps=max(total_steps, 1))
     return DryRun(
-        num_examples=len(data.x),
-        example_shape=tuple(data.x.shape[1:]),
-        steps_per_epoch=data.steps_per_epoch,
+        data=info.summary(),
+        steps_per_epoch=steps_per_epoch,
         generator_parameters=gan.generator.count_params(),
         discriminator_parameters=gan.discriminator.count_params(),
     )
