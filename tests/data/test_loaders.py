@@ -114,12 +114,15 @@ def test_kgan_train_takes_a_folder_and_an_npz_file(tmp_path):
     result = _train(f"--dataset={folder}", *_TINY, f"--out={tmp_path / 'run'}")
     assert result.returncode == 0, result.stderr[-2000:]
     config = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert config["sample_shape"] == [8, 8, 1] and config["num_examples_resolved"] == 10
+    assert config["resolved"]["sample_shape"] == [8, 8, 1]
+    assert config["resolved"]["num_examples"] == 10
     np.savez(tmp_path / "d.npz", x=data.folder_arrays(folder), y=np.arange(10) % 2)
     result = _train(f"--dataset={tmp_path / 'd.npz'}", "--conditional", *_TINY,
                     f"--out={tmp_path / 'cond'}")  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
-    assert json.loads((tmp_path / "cond" / "config.json").read_text())["num_classes"] == 2
+    assert (
+        json.loads((tmp_path / "cond" / "config.json").read_text())["resolved"]["num_classes"] == 2
+    )
 
 
 def test_kgan_train_dry_run_downloads_nothing_and_bad_paths_are_one_line(tmp_path):

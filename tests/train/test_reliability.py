@@ -184,7 +184,7 @@ def test_kill_during_export_leaves_a_complete_export_or_none(tmp_path):
                 assert _sha256(out / rel) == entry["sha256"]
         leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(f".export_{delay}")]
         # A kill may leave a hidden temporary folder, never a half-written export_*/.
-        assert all(".tmp-" in name for name in leftovers)
+        assert all(name.endswith(".tmp") for name in leftovers), leftovers
 
 
 def test_steps_per_execution_counts_every_step_and_checkpoints_on_crossings(tmp_path):
