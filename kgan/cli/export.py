@@ -7,11 +7,12 @@ Example:
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from absl import app, flags, logging
+from absl import app, flags
 
+from kgan import rules
+from kgan.cli._common import check_model_file, fail, quiet_tensorflow
 from kgan.cli._flags import one_line_parser
 
 FLAGS = flags.FLAGS
@@ -19,7 +20,12 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("run", None, "A run folder written by kgan-train (uses its generator.keras).")
 flags.DEFINE_string("model", None, "A .keras file (a kgan.GAN or a generator).")
 flags.DEFINE_string("out", None, "Export folder (default: RUN/export).")
-flags.DEFINE_integer("opset", 17, "ONNX opset.", lower_bound=13, upper_bound=21)
+flags.DEFINE_integer(
+    "opset", 17,
+    f"ONNX opset: {rules.MIN_ONNX_OPSET} to {rules.max_onnx_opset()}, the newest the installed "
+    "tf2onnx converts.",
+    lower_bound=rules.MIN_ONNX_OPSET, upper_bound=rules.max_onnx_opset(),
+)  # fmt: skip
 flags.DEFINE_enum("output", "float", ["float", "uint8"], "float in [-1, 1] or uint8 in [0, 255].")
 flags.DEFINE_list("formats", ["saved_model", "onnx"], "Formats to write.")
 flags.DEFINE_bool("overwrite", False, "Replace a non-empty --out folder.")
@@ -41,13 +47,15 @@ def _source() -> tuple[Path, Path]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    logging.set_verbosity(logging.WARNING)
+    try:
+        model, out = _source()
+        check_model_file(model)
+    except ValueError as err:
+        return fail("kgan-export", err)
+    quiet_tensorflow()
     from kgan.export import ExportError, export_generator
 
     try:
-        model, out = _source()
         manifest = export_generator(
             model,
             out,
@@ -57,8 +65,7 @@ def main(argv: list[str]) -> int:
             overwrite=FLAGS.overwrite,
         )
     except (ValueError, FileExistsError, FileNotFoundError, ExportError) as err:
-        print(f"kgan-export: error: {err}", file=sys.stderr)
-        return 2
+        return fail("kgan-export", err)
     for name, figures in manifest["parity"].items():
         sizes = ", ".join(f"batch {n}: {d:.2e}" for n, d in figures["per_batch_size"].items())
         print(f"parity {name:<11} max abs diff vs Keras: {sizes}")

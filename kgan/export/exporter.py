@@ -40,6 +40,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kgan import rules
 from kgan.version import __version__
 from kgan_runtime import KganRuntimeError, OnnxGenerator
 from kgan_runtime.contract import Contract
@@ -549,8 +550,7 @@ def export_generator(
         )
     if output not in OUTPUTS:
         raise ValueError(f"Unknown output={output!r}. Expected one of {list(OUTPUTS)}.")
-    if not isinstance(opset, int) or not 13 <= opset <= 21:
-        raise ValueError(f"opset must be an integer in [13, 21]; got opset={opset!r}.")
+    rules.onnx_opset().check("opset", opset)  # up to what the installed tf2onnx converts
     out_dir = Path(out_dir)
     _check_out_dir(out_dir, overwrite)
     generator, source_policy = _float32_twin(_resolve_generator(model))
