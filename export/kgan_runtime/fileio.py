@@ -63,11 +63,11 @@ class FolderLocked(RuntimeError):
 def folder_lock(lock_path: str | os.PathLike[str], what: str) -> Iterator[Path]:
     """Hold an exclusive lock on ``lock_path`` for the block, or fail at once.
 
-    The lock is ``flock`` on the file (created if missing, never deleted: deleting a lock
-    file races with a process opening it), so the kernel releases it when the process
-    exits, even by SIGKILL, and a stale file never blocks anyone. The holder writes its
-    pid into the file, for the message the next process gets. Where ``fcntl`` is missing
-    (Windows) the block runs unlocked.
+    The lock is ``flock`` on the file, so the kernel releases it when the process exits,
+    even by SIGKILL, and a lock file left behind never blocks anyone. The holder writes its
+    pid into the file, for the message the next process gets, and removes the file when the
+    block ends (a process that locked a file just removed sees it and locks the new one).
+    Where ``fcntl`` is missing (Windows) the block runs unlocked.
 
     Args:
         lock_path: The lock file (its folder must exist).
@@ -89,22 +89,36 @@ def folder_lock(lock_path: str | os.PathLike[str], what: str) -> Iterator[Path]:
     except ImportError:  # pragma: no cover - not POSIX
         yield path
         return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             pid = _holder(fd)
+            os.close(fd)
             holder = f"process {pid}" if pid is not None else "another process"
             raise FolderLocked(
                 f"{what} is in use by {holder} (lock {str(path)!r}); wait for it to finish "
                 "or stop it, then try again.",
                 pid,
             ) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the holder removed this file as we locked it: lock the new one
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield path
     finally:
+        with contextlib.suppress(OSError):
+            path.unlink()  # while still locked: nobody can hold this file after us
         os.close(fd)  # releases the lock
 
 

@@ -72,7 +72,7 @@ def test_an_export_cleans_the_temporaries_of_killed_exports(tmp_path):
         folder.mkdir()
         (folder / "generator.onnx").write_bytes(b"half")
     export_generator(_gan(), tmp_path / "export", formats=("onnx",), verify=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".export.lock", "export"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
 
 
 def test_a_generator_that_does_not_match_its_run_is_refused(tmp_path):
