@@ -22,22 +22,30 @@ flags.DEFINE_string("out", None, "Export folder (default: RUN/export).")
 flags.DEFINE_integer("opset", 17, "ONNX opset.", lower_bound=13, upper_bound=21)
 flags.DEFINE_enum("output", "float", ["float", "uint8"], "float in [-1, 1] or uint8 in [0, 255].")
 flags.DEFINE_list("formats", ["saved_model", "onnx"], "Formats to write.")
-flags.DEFINE_bool("overwrite", False, "Replace a non-empty --out folder.")
+flags.DEFINE_bool("overwrite", False, "Replace --out when it holds an earlier export.")
+flags.DEFINE_integer(
+    "max_model_bytes", None,
+    "The most the .keras file may expand to uncompressed (unset: the larger of 2 GiB and 4 "
+    "times its size).", lower_bound=1,
+)  # fmt: skip
 
 
-def _source() -> tuple[Path, Path]:
+def _source() -> tuple[Path, Path, dict | None]:
     if (FLAGS.run is None) == (FLAGS.model is None):
         raise ValueError("Pass exactly one of --run and --model.")
     if FLAGS.model is not None:
         model = Path(FLAGS.model)
         out = Path(FLAGS.out) if FLAGS.out else model.with_suffix("").with_name("export")
-        return model, out
+        return model, out, None
     run = Path(FLAGS.run)
     candidates = [run / "generator.keras", run / "gan.keras"]
     model = next((p for p in candidates if p.is_file()), None)
     if model is None:
         raise ValueError(f"{str(run)!r} holds neither generator.keras nor gan.keras.")
-    return model, Path(FLAGS.out) if FLAGS.out else run / "export"
+    from kgan.export.destination import run_expectations
+
+    # The run's config.json says what its generator is: a stale file is refused.
+    return model, Path(FLAGS.out) if FLAGS.out else run / "export", run_expectations(run)
 
 
 def main(argv: list[str]) -> int:
@@ -45,9 +53,10 @@ def main(argv: list[str]) -> int:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     logging.set_verbosity(logging.WARNING)
     from kgan.export import ExportError, export_generator
+    from kgan_runtime.fileio import FolderLocked
 
     try:
-        model, out = _source()
+        model, out, expect = _source()
         manifest = export_generator(
             model,
             out,
@@ -55,8 +64,10 @@ def main(argv: list[str]) -> int:
             formats=FLAGS.formats,
             output=FLAGS.output,
             overwrite=FLAGS.overwrite,
+            max_model_bytes=FLAGS.max_model_bytes,
+            expect=expect,
         )
-    except (ValueError, FileExistsError, FileNotFoundError, ExportError) as err:
+    except (ValueError, FileExistsError, FileNotFoundError, ExportError, FolderLocked) as err:
         print(f"kgan-export: error: {err}", file=sys.stderr)
         return 2
     for name, figures in manifest["parity"].items():
