@@ -1,4 +1,4 @@
-"""Network pairs (MLP, DCGAN, PacGAN) and kgan's fast drop-in Keras layers.
+"""Network pairs (MLP, DCGAN, PyTorch's 64x64 DCGAN, PacGAN) and kgan's fast Keras layers.
 
 Example:
     >>> import kgan
@@ -12,6 +12,7 @@ from kgan.networks.builders import (
     DCGAN_SIZES,
     UPSAMPLE_MODES,
     dcgan,
+    dcgan64,
     mlp,
     rescale,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "UPSAMPLE_MODES",
     "Pack",
     "dcgan",
+    "dcgan64",
     "mlp",
     "pack_discriminator",
     "packed_mlp",
