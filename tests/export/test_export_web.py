@@ -213,3 +213,13 @@ def test_kgan_export_web_writes_a_page_a_static_server_serves(tmp_path):
     assert f"kgan-export: error: {str(web)!r} exists and is not empty" in refused.stderr
     assert "pass overwrite=True (--overwrite)" in refused.stderr
     assert not (tmp_path / "export2").exists()
+    # --overwrite replaces a page, never a folder holding something else.
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    mine = [*again, f"--web_out={tmp_path / 'mine'}", "--overwrite"]
+    refused = subprocess.run(mine, capture_output=True, text=True, env=env, timeout=300)
+    assert refused.returncode == 2 and "holds something other than a kgan web page" in (
+        refused.stderr
+    )
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+    assert not (tmp_path / "export2").exists()
