@@ -310,6 +310,100 @@ def dcgan64(
     return generator, discriminator
 
 
+SMALL_DCGAN_SIZES = (28, 32)
+
+
+def small_dcgan(
+    latent_dim: int,
+    image_shape: Sequence[int],
+    *,
+    width: int = 8,
+    d_width: int | None = None,
+    dropout: float = 0.0,
+    num_classes: int | None = None,
+    spectral_norm: bool = False,
+) -> tuple[keras.Model, keras.Model]:
+    """The small DCGAN pair of the Unrolled-GAN paper's Stacked MNIST test (Metz et al., 2017).
+
+    Their appendix's networks, as PacGAN's `stacked_MNIST_experiments` code
+    builds them: the generator projects z to a 4x4 map of `8 * width`
+    channels, then upsamples through `4 * width`, `2 * width` and `width`
+    channels (7x7, 14x14, 28x28 for H = 28: the first step is a 4x4 transposed
+    convolution without stride, 4 -> 7; the others 3x3, stride 2), with batch
+    norm and ReLU, and ends in a 3x3 convolution to C channels and `tanh`.
+    The discriminator is three 3x3 stride-2 convolutions of `d_width`,
+    `2 * d_width` and `4 * d_width` channels, each with batch norm and leaky
+    ReLU (slope 0.3), then a dense logit. With the defaults (width 8: G
+    64/32/16/8; d_width 2: D 2/4/8) the discriminator is the paper's "1/4 of
+    the generator"; d_width 4 is its "1/2".
+
+    Args:
+        latent_dim: size of z (the paper's is 256).
+        image_shape: `(H, H, C)` with H in {28, 32}.
+        width: channels of the generator's last hidden map.
+        d_width: channels of the discriminator's first convolution (default
+            `width // 4`, at least 1).
+        dropout: dropout before the discriminator's logit.
+        num_classes: makes a conditional pair (label embedding in G,
+            projection in D) when given.
+        spectral_norm: wraps the discriminator's layers in spectral normalization.
+
+    Returns:
+        `(generator, discriminator)`.
+
+    Example:
+        >>> g, d = small_dcgan(latent_dim=16, image_shape=(28, 28, 3))
+        >>> g.output_shape, d.output_shape
+        ((None, 28, 28, 3), (None, 1))
+    """
+    d_width = max(width // 4, 1) if d_width is None else d_width
+    _check_positive(latent_dim=latent_dim, width=width, d_width=d_width)
+    _check_num_classes(num_classes)
+    image_shape = tuple(int(s) for s in image_shape)
+    if (
+        len(image_shape) != 3
+        or image_shape[0] != image_shape[1]
+        or image_shape[0] not in SMALL_DCGAN_SIZES
+    ):
+        raise ValueError(
+            f"image_shape must be (H, H, C) with H in {SMALL_DCGAN_SIZES}; got {image_shape!r}."
+        )
+    rules.DROPOUT.check("dropout", dropout)
+    size, _, channels = image_shape
+
+    inputs, h = _generator_inputs(latent_dim, num_classes, embed_dim=min(latent_dim, 32))
+    h = layers.Dense(4 * 4 * 8 * width, use_bias=False, name="project")(h)
+    h = BatchNormalization(name="project_bn")(h)
+    h = layers.ReLU(name="project_relu")(h)
+    h = layers.Reshape((4, 4, 8 * width), name="reshape")(h)
+    first = {"kernel_size": 4, "strides": 1, "padding": "valid"} if size == 28 else {
+        "kernel_size": 3, "strides": 2, "padding": "same"}  # fmt: skip
+    steps = [(4 * width, first)] + [
+        (w, {"kernel_size": 3, "strides": 2, "padding": "same"}) for w in (2 * width, width)
+    ]
+    for i, (filters, kw) in enumerate(steps):
+        h = Conv2DTranspose(filters, use_bias=False, name=f"up_{i}", **kw)(h)
+        h = BatchNormalization(name=f"up_{i}_bn")(h)
+        h = layers.ReLU(name=f"up_{i}_relu")(h)
+    h = Conv2D(channels, 3, padding="same", name="to_image")(h)
+    out = layers.Activation("tanh", dtype="float32", name="samples")(h)
+    generator = keras.Model(inputs, out, name="small_dcgan_generator")
+
+    inputs, x, labels = _discriminator_inputs(image_shape, num_classes)
+    h = x
+    for i, filters in enumerate((d_width, 2 * d_width, 4 * d_width)):
+        conv = Conv2D(filters, 3, strides=2, padding="same", use_bias=False, name=f"down_{i}")
+        h = _maybe_sn(conv, spectral_norm)(h)
+        h = BatchNormalization(name=f"down_{i}_bn")(h)
+        h = layers.LeakyReLU(0.3, name=f"down_{i}_lrelu")(h)
+    h = layers.Flatten(name="flatten")(h)
+    if dropout:
+        h = layers.Dropout(dropout, name="dropout")(h)
+    logits = _projection_head(h, labels, num_classes, spectral_norm)
+    discriminator = keras.Model(inputs, logits, name="small_dcgan_discriminator")
+    return generator, discriminator
+
+
 def rescale(
     generator: keras.Model, discriminator: keras.Model, scale: float
 ) -> tuple[keras.Model, keras.Model]:
@@ -336,5 +430,5 @@ def rescale(
     return scaled_g, keras.Model(x, logits, name=discriminator.name)
 
 
-ARCHITECTURES = {"mlp": mlp, "dcgan": dcgan}
+ARCHITECTURES = {"mlp": mlp, "dcgan": dcgan, "small_dcgan": small_dcgan}
 assert tuple(ARCHITECTURES) == rules.ARCHITECTURES, "kgan.rules names the architectures"
