@@ -1,4 +1,5 @@
-"""Network pairs (MLP, DCGAN, Stacked MNIST's small DCGAN, PacGAN) and fast drop-in Keras layers.
+"""Network pairs (MLP, DCGAN, PyTorch's 64x64 DCGAN, Stacked MNIST's small DCGAN, PacGAN)
+and fast drop-in Keras layers.
 
 Example:
     >>> import kgan
@@ -13,6 +14,7 @@ from kgan.networks.builders import (
     SMALL_DCGAN_SIZES,
     UPSAMPLE_MODES,
     dcgan,
+    dcgan64,
     mlp,
     rescale,
     small_dcgan,
@@ -26,6 +28,7 @@ __all__ = [
     "UPSAMPLE_MODES",
     "Pack",
     "dcgan",
+    "dcgan64",
     "mlp",
     "pack_discriminator",
     "packed_mlp",

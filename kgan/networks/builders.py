@@ -236,6 +236,80 @@ def dcgan(
     return generator, discriminator
 
 
+def dcgan64(
+    latent_dim: int = 100, channels: int = 3, *, width: int = 64
+) -> tuple[keras.Model, keras.Model]:
+    """The 64x64 DCGAN of Radford et al. (2016) exactly as PyTorch's `examples/dcgan` builds it.
+
+    Generator (`ngf = width`): `z` -> 512x4x4 -> 256x8x8 -> 128x16x16 -> 64x32x32 ->
+    `channels`x64x64, each step a 4x4 transposed convolution without bias (the first a
+    stride-1 "valid" one from 1x1, written as the equivalent bias-free dense projection
+    reshaped to 4x4, then stride 2), batch norm per channel and ReLU; `tanh` output.
+    Discriminator (`ndf = width`): 4x4 stride-2 convolutions without bias 64 -> 128 -> 256
+    -> 512 channels, batch norm on all but the first, LeakyReLU(0.2), and a 4x4 "valid"
+    convolution to one logit (the equivalent bias-free dense layer on the flattened 4x4 map;
+    no sigmoid: kgan's losses take logits). Weights start as the example's `weights_init`
+    does: kernels N(0, 0.02), batch-norm scales N(1, 0.02), offsets 0.
+
+    With `latent_dim=100, channels=3, width=64` the trainable weights number exactly
+    PyTorch's parameters: 3,576,704 in G and 2,765,568 in D. Batch norm keeps Keras's
+    epsilon (1e-3) and momentum: TensorFlow's fused kernel needs epsilon > 1e-5, PyTorch's
+    default (scripts/bench_train.py builds the PyTorch twin with the same values).
+
+    Args:
+        latent_dim: size of `z` (the example's `nz`).
+        channels: image channels (`nc`).
+        width: `ngf` = `ndf`: the widths are 8, 4, 2 and 1 times it.
+
+    Returns:
+        `(generator, discriminator)`, built from kgan's fast layers (`kgan.layers`).
+
+    Example:
+        >>> g, d = dcgan64()
+        >>> g.output_shape, d.output_shape
+        ((None, 64, 64, 3), (None, 1))
+    """
+    _check_positive(latent_dim=latent_dim, channels=channels, width=width)
+    init = keras.initializers.RandomNormal(0.0, 0.02, seed=None)
+
+    def norm(name: str) -> BatchNormalization:
+        return BatchNormalization(
+            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), name=name
+        )
+
+    widths = [width * 8, width * 4, width * 2, width]
+    z = keras.Input((latent_dim,), name="z")
+    h = layers.Dense(16 * widths[0], use_bias=False, kernel_initializer=init, name="project")(z)
+    h = layers.Reshape((4, 4, widths[0]), name="reshape")(h)
+    h = layers.ReLU(name="project_relu")(norm("project_bn")(h))
+    for i, filters in enumerate([*widths[1:], channels]):
+        h = Conv2DTranspose(
+            filters, 4, strides=2, padding="same", use_bias=False, kernel_initializer=init,
+            name=f"up_{i}",
+        )(h)  # fmt: skip
+        if i < 3:
+            h = layers.ReLU(name=f"up_{i}_relu")(norm(f"up_{i}_bn")(h))
+    out = layers.Activation("tanh", dtype="float32", name="samples")(h)
+    generator = keras.Model(z, out, name="dcgan64_generator")
+
+    x = keras.Input((64, 64, channels), name="samples")
+    h = x
+    for i, filters in enumerate(reversed(widths)):
+        h = Conv2D(
+            filters, 4, strides=2, padding="same", use_bias=False, kernel_initializer=init,
+            name=f"down_{i}",
+        )(h)  # fmt: skip
+        if i > 0:
+            h = norm(f"down_{i}_bn")(h)
+        h = layers.LeakyReLU(0.2, name=f"down_{i}_lrelu")(h)
+    h = layers.Flatten(name="flatten")(h)
+    logits = layers.Dense(
+        1, use_bias=False, kernel_initializer=init, dtype="float32", name="logit"
+    )(h)
+    discriminator = keras.Model(x, logits, name="dcgan64_discriminator")
+    return generator, discriminator
+
+
 SMALL_DCGAN_SIZES = (28, 32)
 
 
