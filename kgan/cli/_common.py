@@ -8,8 +8,7 @@
   stderr and returns exit status 2 (bad input).
 - `check_model_file(path)` refuses a missing, empty, truncated or damaged
   `.keras` file (or one that is not a zip archive) with one line naming the
-  file, before Keras opens it (Keras reports all of these as "File not found",
-  or with a traceback).
+  file, before TensorFlow loads (`kgan.keras_file`'s checks plus a CRC check).
 
 Nothing here imports TensorFlow.
 
@@ -104,12 +103,14 @@ def fail(program: str, error: object, status: int = 2) -> int:
     return status
 
 
-def check_model_file(path: str | os.PathLike) -> None:
+def check_model_file(path: str | os.PathLike, *, max_bytes: int | None = None) -> None:
     """Raises ValueError (one line, naming `path`) unless `path` is a readable model file.
 
-    A `.keras` file must be a complete zip archive whose members all pass
-    their CRC check and which holds `config.json`. Other files (`.onnx`,
-    `.h5`) must exist and be non-empty; their loaders check the rest.
+    A `.keras` file gets `kgan.keras_file.check_keras_file`'s checks (a regular
+    file, a zip archive with `config.json`, at most `max_bytes` uncompressed)
+    and a CRC check of every member, so a damaged copy is named before Keras
+    opens it. Other files (`.onnx`) must be non-empty regular files; their
+    loaders check the rest.
 
     Example:
         >>> check_model_file("no/such/file.keras")
@@ -117,31 +118,28 @@ def check_model_file(path: str | os.PathLike) -> None:
         ...
         ValueError: No model file at 'no/such/file.keras'.
     """
+    from kgan.keras_file import check_keras_file
+
     path = Path(path)
     name = repr(str(path))
     if path.is_dir():
         raise ValueError(f"{name} is a folder, not a model file.")
-    if not path.is_file():
+    if not path.exists():
         raise ValueError(f"No model file at {name}.")
     try:
-        size = path.stat().st_size
-        if size == 0:
+        if path.is_file() and path.stat().st_size == 0:
             raise ValueError(f"{name} is empty (0 bytes), not a model file.")
         if path.suffix.lower() != ".keras":
             return
-        if not zipfile.is_zipfile(path):
-            raise ValueError(
-                f"{name} is not a .keras file: not a zip archive (truncated, or another format)."
-            )
+        try:
+            check_keras_file(path, max_bytes=max_bytes)
+        except FileNotFoundError as err:
+            raise ValueError(str(err)) from None
         with zipfile.ZipFile(path) as archive:
-            if "config.json" not in archive.namelist():
-                raise ValueError(f"{name} is not a .keras file: it holds no config.json.")
             bad = archive.testzip()
     except (zipfile.BadZipFile, EOFError, zlib.error) as err:
-        raise ValueError(f"{name} is a damaged .keras file: {one_line(err)}.") from None
+        raise ValueError(f"{name} is corrupt: {one_line(err)}.") from None
     except OSError as err:
         raise ValueError(f"Cannot read {name}: {err.strerror or err}.") from None
     if bad is not None:
-        raise ValueError(
-            f"{name} is a damaged .keras file: {bad!r} fails its CRC check (a corrupted copy?)."
-        )
+        raise ValueError(f"{name} is corrupt: its member {bad!r} fails its CRC check.")

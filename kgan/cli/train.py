@@ -101,6 +101,7 @@ def main(argv: list[str]) -> int:
     quiet_tensorflow()
     from kgan.train import Diverged, Interrupted, TrainConfig, dry_run, train
     from kgan.train.callbacks import EpochProgress
+    from kgan_runtime.fileio import FolderLocked
 
     if FLAGS.cpu_replicas is not None:
         from kgan.train import distribute
@@ -135,7 +136,7 @@ def main(argv: list[str]) -> int:
             config.run.epochs, lambda: _steps_per_epoch(out), bar=sys.stdout.isatty()
         )
         result = train(config.replace(verbose=0), out, resume=FLAGS.resume, callbacks=[progress])
-    except ValueError as err:
+    except (ValueError, FolderLocked) as err:
         return fail("kgan-train", err)
     except Diverged as err:
         print(f"kgan-train: {err}", file=sys.stderr)
