@@ -90,11 +90,6 @@ def _web_out(out: Path) -> Path | None:
 
 
 def main(argv: list[str]) -> int:
-    if FLAGS.model is not None:  # checked before TensorFlow loads (--run's in _source)
-        try:
-            check_model_file(FLAGS.model, max_bytes=FLAGS.max_model_bytes)
-        except ValueError as err:
-            return fail("kgan-export", err)
     quiet_tensorflow()
     from kgan.export import ExportError, export_generator
     from kgan_runtime.errors import KganRuntimeError
@@ -103,6 +98,7 @@ def main(argv: list[str]) -> int:
     try:
         model, out, expect = _source()
         web_out = _web_out(out)
+        check_model_file(model, max_bytes=FLAGS.max_model_bytes)  # one line, before Keras
         manifest = export_generator(
             model,
             out,

@@ -257,7 +257,8 @@ class EpochProgress(keras.callbacks.Callback):
     Args:
         epochs: epochs of the whole run.
         steps_per_epoch: generator steps in a full epoch, or a callable giving them when
-            training begins (kgan-train reads them from the run's config.json).
+            training begins (kgan-train reads them from the run's config.json); None:
+            the steps of each `fit` call (a resumed partial epoch then looks whole).
         bar: a Keras progress bar per epoch (True) or one line per epoch (False).
         stream: where to print (default: sys.stdout at print time).
 
@@ -269,7 +270,7 @@ class EpochProgress(keras.callbacks.Callback):
     def __init__(
         self,
         epochs: int,
-        steps_per_epoch: int | Callable[[], int | None],
+        steps_per_epoch: int | Callable[[], int | None] | None,
         *,
         bar: bool,
         stream: Any = None,
