@@ -4,7 +4,8 @@ Every command of README.md and export/README.md runs here in a fresh folder, in
 document order, with this environment's `kgan-*` scripts and `python` first on
 PATH (what `source .venv/bin/activate` gives), except those in `SKIPPED` (set-up,
 the test suite itself, the network and what needs it (`--web` pages need
-export/js's npm packages), GPUs, a second host, a server that runs until stopped). Long ones are shortened, each as the README allows:
+export/js's npm packages), GPUs, a second host, a server that runs until
+stopped). Long ones are shortened, each as the README allows:
 
 - `make demo` runs the make target's command with `DEMO_EPOCHS=2` (documented);
 - `kgan-train` lines get `--epochs=2 --steps_per_epoch=2` appended (later flags win);
