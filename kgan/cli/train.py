@@ -21,6 +21,7 @@ from pathlib import Path
 
 from absl import app, flags
 
+from kgan import rules
 from kgan.cli._common import fail, quiet_tensorflow
 from kgan.cli._flags import config_overrides, define_config_flags, one_line_parser
 from kgan.train import presets
@@ -65,8 +66,8 @@ def _preset(dataset: str) -> tuple[str | None, str]:
 
 def _label_note(config) -> str:
     """A note when an unconditional GAN trains on a labelled dataset (the labels go unused)."""
-    if config.model.conditional:
-        return ""
+    if config.model.conditional or config.data.dataset in rules.MIXTURES:
+        return ""  # the mixtures' labels are their modes: the benchmarks are unconditional
     from kgan import data as data_lib
 
     try:
