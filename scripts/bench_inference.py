@@ -356,14 +356,14 @@ def bench_runtimes(args) -> None:
             node = _node_rows(model, args.node_repeats)
         print(f"\n{title}; ms per call: best round (median round) for Python, median (best) "
               "for Node; ratio to the SavedModel's best")  # fmt: skip
-        print(f"{'runtime':<34}" + "".join(f"{f'batch {b}':>24}" for b in BATCHES))
+        print(f"{'runtime':<34}" + "".join(f"{f'batch {b}':>27}" for b in BATCHES))
         for name in ("SavedModel", RUNTIME):
             cells = []
             for batch in BATCHES:
                 best, median, _ = python[batch][name]
                 ratio = best / python[batch]["SavedModel"][0]
                 cells.append(f"{best * 1e3:.2f} ({median * 1e3:.2f}) {ratio:.2f}x")
-            print(f"{name:<34}" + "".join(f"{c:>24}" for c in cells))
+            print(f"{name:<34}" + "".join(f"{c:>27}" for c in cells))
         for name, row in node.items():
             if "error" in row:
                 print(f"{'JS, ' + name:<34} not run: {row['error']}")
@@ -373,7 +373,7 @@ def bench_runtimes(args) -> None:
                 cell = row["batches"][str(batch)]
                 ratio = cell["median_ms"] / 1e3 / python[batch]["SavedModel"][0]
                 cells.append(f"{cell['median_ms']:.2f} ({cell['best_ms']:.2f}) {ratio:.2f}x")
-            print(f"{'JS, ' + name:<34}" + "".join(f"{c:>24}" for c in cells))
+            print(f"{'JS, ' + name:<34}" + "".join(f"{c:>27}" for c in cells))
         b1 = python[1][RUNTIME][0] / python[1]["SavedModel"][0]
         b256 = python[256][RUNTIME][0] / python[256]["SavedModel"][0]
         met = b1 <= TARGET_BATCH_1 and b256 <= TARGET_BATCH_256

@@ -675,6 +675,21 @@ def _memory(cases: list[dict], options: dict, torch_python: str, log) -> None:
         )
 
 
+def _write_json(path, peak, peaks, samples, warmups, args) -> None:
+    with open(path, "w") as f:
+        json.dump(
+            {
+                "peak": peak,
+                "peaks": peaks,
+                "samples": samples,
+                "warmup_s": warmups,
+                "load_average": os.getloadavg(),
+                "args": vars(args),
+            },
+            f,
+        )
+
+
 def _measure(cases: list[dict], workers: dict, args) -> int:
     runtime = _runtime
 
@@ -686,7 +701,7 @@ def _measure(cases: list[dict], workers: dict, args) -> int:
         return results
 
     peaks = measure_peaks()
-    peak = {p: max(result[p] for result in peaks) for p in PRECISIONS}
+    peak = {p: max(result[p] for result in peaks) for p in peaks[0]}
     print(
         "peak GFLOP/s:",
         {name: {k: round(v) for k, v in p.items()} for name, p in zip(workers, peaks)},
@@ -713,13 +728,14 @@ def _measure(cases: list[dict], workers: dict, args) -> int:
                 print(f"  {case}: {reply['img_s']:.0f} img/s (CPU busy {busy:.0%})", flush=True)
         print(f"round {round_ + 1}/{args.rounds} done", flush=True)
         if args.json:  # after every round, so that a cut-short run keeps its samples
-            with open(args.json, "w") as f:
-                json.dump({"peak": peak, "peaks": peaks, "samples": samples, "args": vars(args)}, f)
+            _write_json(args.json, peak, peaks, samples, warmups, args)
         if round_ + 1 < args.rounds and args.verbose:
             print(_table(cases, samples, peak, args, warmups), flush=True)
     # Measured again at the end: the best of both, as load from other processes lowers it.
     peaks += measure_peaks()
-    peak = {p: max(result[p] for result in peaks) for p in PRECISIONS}
+    peak = {p: max(result[p] for result in peaks) for p in peaks[0]}
+    if args.json:
+        _write_json(args.json, peak, peaks, samples, warmups, args)
     print()
     print(_table(cases, samples, peak, args, warmups))
     if args.scaling:

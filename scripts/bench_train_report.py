@@ -122,3 +122,28 @@ def scaling_plot(cases: list[dict], samples: dict, peak: dict, path: str) -> Non
         draw.line([left + plot_w + 8, y + 6, left + plot_w + 28, y + 6], fill=colour, width=3)
         draw.text((left + plot_w + 34, y), f"{framework} {precision}", fill="black")
     image.save(path)
+
+
+def from_json(paths: list[str], plot: str) -> str:
+    """The scaling table and plot from the `--json` files of several bench_train.py runs
+    (e.g. dcgan64 in one run, the smaller models in another); peaks: the best of the runs."""
+    samples: dict[str, list[float]] = {}
+    peak: dict[str, float] = {}
+    for path in paths:
+        with open(path) as f:
+            data = json.load(f)
+        for key, values in data["samples"].items():
+            samples.setdefault(key, []).extend(values)
+        for name, value in data["peak"].items():
+            peak[name] = max(peak.get(name, 0.0), value)
+    cases = [json.loads(key) for key in samples]
+    cases = [c for c in cases if c["variant"] == "fresh" and c["model"] != "mlp"]
+    scaling_plot(cases, samples, peak, plot)
+    return scaling_table(cases, samples, peak)
+
+
+if __name__ == "__main__":
+    import sys
+
+    # python scripts/bench_train_report.py PLOT.png RUN1.json [RUN2.json ...]
+    print(from_json(sys.argv[2:], sys.argv[1]))
