@@ -93,7 +93,11 @@ class Checkpoints:
             "g_lr": float(np.asarray(gan.g_optimizer.learning_rate)),
             "time": time.time(),
         }
-        write_json(meta, meta_path)
+        try:
+            write_json(meta, meta_path)
+        except BaseException:
+            model_path.unlink(missing_ok=True)  # no orphan: the disk may be full
+            raise
         self.prune()
         return model_path
 
