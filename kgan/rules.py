@@ -22,12 +22,15 @@ import dataclasses
 import math
 from typing import Any
 
-# The built-in datasets (no download), and those of them that are point mixtures drawn on the
-# fly (they take `num_examples`).
-DATASETS = ("digits", "grid25", "ring8")
+# The datasets kgan builds itself: the 2-D mixtures and the digits need no download;
+# stacked_mnist stacks digits of an MNIST source (IDX files in data_dir, or TFDS mnist).
+DATASETS = ("digits", "grid25", "ring8", "stacked_mnist")
+# The point mixtures drawn on the fly; they and stacked_mnist are drawn, so they take
+# `num_examples` (SIZED).
 MIXTURES = ("ring8", "grid25")
+SIZED = (*MIXTURES, "stacked_mnist")
 # The network pairs of `kgan.networks`.
-ARCHITECTURES = ("mlp", "dcgan")
+ARCHITECTURES = ("mlp", "dcgan", "small_dcgan")
 # The loss pairs kgan ships (`kgan.core.losses`; users may register more).
 LOSSES = ("minimax", "non_saturating", "wasserstein", "hinge", "least_squares", "relativistic")
 
@@ -106,7 +109,7 @@ FRACTION = Range(0.0, 1.0, high_open=True)  # [0, 1)
 # What depends on several settings together (a grid of large images) is checked against the
 # memory available when the sizes are known (`kgan.train.run`).
 BATCH_SIZE = Range(1, 1 << 16, integer=True)  # 65,536 samples
-NUM_EXAMPLES = Range(1, 10**7, integer=True)  # points of a drawn mixture
+NUM_EXAMPLES = Range(1, 10**7, integer=True)  # samples of a drawn set (SIZED)
 LATENT_DIM = Range(1, 1 << 14, integer=True)  # 16,384
 WIDTH = Range(1, 1 << 10, integer=True)  # DCGAN channels: 1,024
 UNITS = Range(1, 1 << 14, integer=True)  # MLP units per layer
