@@ -225,7 +225,7 @@ class ModelConfig(_Group):
     d_width: int | None = setting(
         None,
         "small_dcgan discriminator width (channels of its first layer; unset: width / 4).",
-        rule=rules.POSITIVE_INT,
+        rule=rules.WIDTH,
     )
     spectral_norm: bool = setting(False, "Spectral normalization in the discriminator.")
     num_packed: int = setting(
