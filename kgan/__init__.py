@@ -30,6 +30,7 @@ from kgan.version import __version__  # noqa: E402
 _PUBLIC = {
     "GAN": "kgan.core.gan:GAN",
     "sample_latents": "kgan_runtime.latents:sample_latents",
+    "latent_tools": "kgan_runtime.latent_tools",
     "core": "kgan.core",
     "data": "kgan.data",
     "eval": "kgan.eval",
@@ -52,6 +53,8 @@ _PUBLIC = {
 
 # The module paths of kgan 0.1's flat layout, kept importable (`from kgan.training import
 # TrainConfig`, `import kgan.losses`): each old name is an alias of the module that now holds it.
+# The runtime's latents and latent tools are served the same way (`from kgan.latent_tools import
+# slerp`): one implementation, shared by kgan, kgan-runtime and (bit for bit) the JS runtime.
 _OLD_PATHS = {
     "kgan.gan": "kgan.core.gan",
     "kgan.losses": "kgan.core.losses",
@@ -69,6 +72,7 @@ _OLD_PATHS = {
     "kgan.classifier": "kgan.eval.classifier",
     "kgan.export_optimize": "kgan.export.onnx_rewrite",
     "kgan.latents": "kgan_runtime.latents",  # latents are the runtime's, written once
+    "kgan.latent_tools": "kgan_runtime.latent_tools",  # so are the latent tools
 }
 
 # Every module that registers a Keras serializable (`@keras.saving.register_keras_serializable`);

@@ -22,12 +22,15 @@ import dataclasses
 import math
 from typing import Any
 
-# The built-in datasets (no download), and those of them that are point mixtures drawn on the
-# fly (they take `num_examples`).
-DATASETS = ("digits", "grid25", "ring8")
+# The datasets kgan builds itself: the 2-D mixtures and the digits need no download;
+# stacked_mnist stacks digits of an MNIST source (IDX files in data_dir, or TFDS mnist).
+DATASETS = ("digits", "grid25", "ring8", "stacked_mnist")
+# The point mixtures drawn on the fly; they and stacked_mnist are drawn, so they take
+# `num_examples` (SIZED).
 MIXTURES = ("ring8", "grid25")
+SIZED = (*MIXTURES, "stacked_mnist")
 # The network pairs of `kgan.networks`.
-ARCHITECTURES = ("mlp", "dcgan")
+ARCHITECTURES = ("mlp", "dcgan", "small_dcgan")
 # The loss pairs kgan ships (`kgan.core.losses`; users may register more).
 LOSSES = ("minimax", "non_saturating", "wasserstein", "hinge", "least_squares", "relativistic")
 

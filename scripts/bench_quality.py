@@ -88,6 +88,11 @@ def _quality_presets() -> dict[str, dict[str, Any]]:
         "grid25": grid25,
         # grid25 without packing: drops 1-5 modes in most seeds.
         "grid25_nopack": dict(grid25, num_packed=1, epochs=60),
+        # Tweaks tried on grid25's worst seed (0): more packing, a longer run, a lower EMA.
+        "grid25_pack3": dict(grid25, num_packed=3, batch_size=201),
+        "grid25_pack4": dict(grid25, num_packed=4),
+        "grid25_long": dict(grid25, epochs=200),
+        "grid25_ema5k": dict(grid25, ema_half_life=5_000.0),
     }
 
 

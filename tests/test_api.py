@@ -27,6 +27,7 @@ def test_all_snapshot():
             "eval",
             "export",
             "features",
+            "latent_tools",
             "layers",
             "losses",
             "metrics",

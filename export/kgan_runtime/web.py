@@ -23,7 +23,7 @@ from pathlib import Path
 from .errors import InvalidInputError
 from .generator import OnnxGenerator
 
-__all__ = ["DEFAULT_JS_DIR", "write_web_folder"]
+__all__ = ["DEFAULT_JS_DIR", "check_web_folder", "write_web_folder"]
 
 DEFAULT_JS_DIR = Path(__file__).resolve().parents[1] / "js"
 """export/js of the kgan checkout this package runs from."""
@@ -68,6 +68,59 @@ def _notice(js: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _sources(js: Path) -> list[tuple[Path, str | None]]:
+    """(source, destination in the web folder or None for a file only read) for each input."""
+    return [
+        *[(js / src, dst) for src, dst in _RUNTIME],
+        *[(js / "web" / name, name) for name in _PAGE],
+        *[(js / src, dst) for src, dst in _VENDOR],
+        *[(js / "node_modules" / name / "package.json", None) for name in _PACKAGES],
+    ]
+
+
+def check_web_folder(
+    out_dir: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    js_dir: str | os.PathLike[str] | None = None,
+) -> Path:
+    """Checks what :func:`write_web_folder` needs, before any work (``kgan-export --web``).
+
+    Args:
+        out_dir: The folder to write; must be absent or empty unless ``overwrite``.
+        overwrite: Replace a non-empty ``out_dir``.
+        js_dir: export/js after ``npm ci``; default: the checkout's (:data:`DEFAULT_JS_DIR`).
+
+    Returns:
+        The JavaScript package's folder, as a :class:`pathlib.Path`.
+
+    Raises:
+        FileNotFoundError: If the package or its npm dependencies are missing.
+        FileExistsError: If ``out_dir`` is not an empty folder and ``overwrite`` is False.
+
+    Example:
+        >>> check_web_folder("runs/digits/web")  # doctest: +SKIP
+        PosixPath('.../export/js')
+    """
+    js = Path(js_dir) if js_dir is not None else DEFAULT_JS_DIR
+    missing = [str(src) for src, _ in _sources(js) if not src.exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"the web page needs kgan-runtime's JavaScript package with its npm dependencies; "
+            f"missing {missing[0]}{f' and {len(missing) - 1} more' if len(missing) > 1 else ''} "
+            f"(run `npm ci` in export/js of a kgan checkout, or pass js_dir)."
+        )
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{str(out)!r} exists and is not a folder.")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise FileExistsError(
+            f"{str(out)!r} exists and is not empty; "
+            "pass overwrite=True (--overwrite) to replace it."
+        )
+    return js
+
+
 def write_web_folder(
     model: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -110,27 +163,9 @@ def write_web_folder(
             f"{generator.path}: the web page shows images; this generator makes "
             f"{generator.layout} vectors."
         )
-    js = Path(js_dir) if js_dir is not None else DEFAULT_JS_DIR
-    sources = [
-        *[(js / src, dst) for src, dst in _RUNTIME],
-        *[(js / "web" / name, name) for name in _PAGE],
-        *[(js / src, dst) for src, dst in _VENDOR],
-        *[(js / "node_modules" / name / "package.json", None) for name in _PACKAGES],
-    ]
-    missing = [str(src) for src, _ in sources if not src.exists()]
-    if missing:
-        raise FileNotFoundError(
-            f"the web page needs kgan-runtime's JavaScript package with its npm dependencies; "
-            f"missing {missing[0]}{f' and {len(missing) - 1} more' if len(missing) > 1 else ''} "
-            f"(run `npm ci` in export/js of a kgan checkout, or pass js_dir)."
-        )
+    js = check_web_folder(out_dir, overwrite=overwrite, js_dir=js_dir)
+    sources = _sources(js)
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{str(out)!r} exists and is not a folder.")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(
-            f"{str(out)!r} exists and is not empty; pass overwrite=True to replace it."
-        )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{uuid.uuid4().hex}")
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -122,6 +124,7 @@ def test_atomic_dir_puts_the_old_folder_back_if_the_rename_fails(tmp_path, monke
         real_replace(src, dst)
 
     monkeypatch.setattr(fileio.os, "replace", replace)
+    monkeypatch.setattr(fileio, "_exchange", lambda a, b: False)  # the two-rename fallback
     with pytest.raises(OSError, match="cross-device"):
         with atomic_dir(out) as tmp:
             (tmp / "new.txt").write_text("new")
@@ -132,3 +135,65 @@ def test_atomic_dir_creates_the_parent(tmp_path):
     with atomic_dir(tmp_path / "a" / "b") as tmp:
         (tmp / "x").write_text("x")
     assert (tmp_path / "a" / "b" / "x").read_text() == "x"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_atomic_dir_swaps_the_folders_in_one_step_on_linux(tmp_path, monkeypatch):
+    out = tmp_path / "export"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+
+    def no_rename(src, dst):  # the two-rename path would leave `out` missing in between
+        raise AssertionError(f"renamed {src} -> {dst}: a window without {out}")
+
+    monkeypatch.setattr(fileio.os, "replace", no_rename)
+    with atomic_dir(out) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert os.listdir(out) == ["new.txt"] and os.listdir(tmp_path) == ["export"]
+
+
+def test_clean_temporaries_removes_only_the_leftovers_of_that_folder(tmp_path):
+    for name in (".export.0123456789ab.tmp", ".export.0123456789ab.old"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "half.onnx").write_text("x")
+    keep = [".export.lock", ".exports.0123456789ab.tmp", "export", ".export.notes.tmp"]
+    for name in keep:
+        (tmp_path / name).mkdir()
+    removed = fileio.clean_temporaries(tmp_path / "export")
+    assert sorted(p.name for p in removed) == [
+        ".export.0123456789ab.old",
+        ".export.0123456789ab.tmp",
+    ]
+    assert sorted(os.listdir(tmp_path)) == sorted(keep)
+
+
+_HOLDER = (
+    "import sys, time\n"
+    "from kgan_runtime.fileio import folder_lock\n"
+    "with folder_lock(sys.argv[1], 'x'):\n"
+    "    print('locked', flush=True)\n"
+    "    time.sleep(600)\n"
+)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="flock")
+def test_folder_lock_names_the_holder_and_dies_with_it(tmp_path):
+    lock = tmp_path / ".lock"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(lock)], stdout=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(
+            fileio.FolderLocked, match=f"^the folder is in use by process {holder.pid} "
+        ) as info:
+            with fileio.folder_lock(lock, "the folder"):
+                pass
+        assert info.value.pid == holder.pid and "\n" not in str(info.value)
+    finally:
+        holder.kill()
+        holder.wait()
+    with fileio.folder_lock(lock, "the folder"):  # SIGKILL released it
+        assert lock.read_text().strip() == str(os.getpid())
+        with pytest.raises(fileio.FolderLocked):  # also within one process
+            with fileio.folder_lock(lock, "the folder"):
+                pass

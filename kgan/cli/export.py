@@ -3,6 +3,7 @@
 Example:
     kgan-export --run=runs/digits --out=runs/digits/export
     kgan-export --model=generator.keras --out=export --output=uint8
+    kgan-export --run=runs/digits --web     # also runs/digits/web: python runs/digits/web/serve.py
 """
 
 from __future__ import annotations
@@ -22,22 +23,64 @@ flags.DEFINE_string("out", None, "Export folder (default: RUN/export).")
 flags.DEFINE_integer("opset", 17, "ONNX opset.", lower_bound=13, upper_bound=21)
 flags.DEFINE_enum("output", "float", ["float", "uint8"], "float in [-1, 1] or uint8 in [0, 255].")
 flags.DEFINE_list("formats", ["saved_model", "onnx"], "Formats to write.")
-flags.DEFINE_bool("overwrite", False, "Replace a non-empty --out folder.")
+flags.DEFINE_bool(
+    "overwrite", False, "Replace --out when it holds an earlier export (and --web_out its page)."
+)
+flags.DEFINE_integer(
+    "max_model_bytes", None,
+    "The most the .keras file may expand to uncompressed (unset: the larger of 2 GiB and 4 "
+    "times its size).", lower_bound=1,
+)  # fmt: skip
+flags.DEFINE_bool(
+    "web",
+    False,
+    "Also write a static web page for the ONNX generator (a grid per seed, truncation, "
+    "interpolation; runs offline from any static server; its serve.py enables wasm threads).",
+)
+flags.DEFINE_string(
+    "web_out", None, "The --web page's folder (default: a 'web' folder next to --out)."
+)
 
 
-def _source() -> tuple[Path, Path]:
+def _source() -> tuple[Path, Path, dict | None]:
     if (FLAGS.run is None) == (FLAGS.model is None):
         raise ValueError("Pass exactly one of --run and --model.")
     if FLAGS.model is not None:
         model = Path(FLAGS.model)
         out = Path(FLAGS.out) if FLAGS.out else model.with_suffix("").with_name("export")
-        return model, out
+        return model, out, None
     run = Path(FLAGS.run)
     candidates = [run / "generator.keras", run / "gan.keras"]
     model = next((p for p in candidates if p.is_file()), None)
     if model is None:
         raise ValueError(f"{str(run)!r} holds neither generator.keras nor gan.keras.")
-    return model, Path(FLAGS.out) if FLAGS.out else run / "export"
+    from kgan.export.destination import run_expectations
+
+    # The run's config.json says what its generator is: a stale file is refused.
+    return model, Path(FLAGS.out) if FLAGS.out else run / "export", run_expectations(run)
+
+
+def _web_out(out: Path) -> Path | None:
+    """The --web folder, checked before the export starts (None without --web)."""
+    if FLAGS.web_out is not None and not FLAGS.web:
+        raise ValueError("--web_out needs --web.")
+    if not FLAGS.web:
+        return None
+    if "onnx" not in FLAGS.formats:
+        raise ValueError("--web needs the ONNX file: add onnx to --formats.")
+    web_out = Path(FLAGS.web_out) if FLAGS.web_out else out.parent / "web"
+    if web_out.resolve() == out.resolve():
+        raise ValueError(f"--web_out must differ from --out ({str(out)!r}).")
+    from kgan_runtime.web import check_web_folder
+
+    page = all((web_out / name).is_file() for name in ("index.html", "generator.onnx"))
+    if FLAGS.overwrite and web_out.is_dir() and any(web_out.iterdir()) and not page:
+        raise FileExistsError(
+            f"{str(web_out)!r} holds something other than a kgan web page; --overwrite "
+            "replaces only a page (choose another --web_out)."
+        )
+    check_web_folder(web_out, overwrite=FLAGS.overwrite)
+    return web_out
 
 
 def main(argv: list[str]) -> int:
@@ -45,9 +88,12 @@ def main(argv: list[str]) -> int:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     logging.set_verbosity(logging.WARNING)
     from kgan.export import ExportError, export_generator
+    from kgan_runtime.errors import KganRuntimeError
+    from kgan_runtime.fileio import FolderLocked
 
     try:
-        model, out = _source()
+        model, out, expect = _source()
+        web_out = _web_out(out)
         manifest = export_generator(
             model,
             out,
@@ -55,8 +101,16 @@ def main(argv: list[str]) -> int:
             formats=FLAGS.formats,
             output=FLAGS.output,
             overwrite=FLAGS.overwrite,
+            max_model_bytes=FLAGS.max_model_bytes,
+            expect=expect,
         )
-    except (ValueError, FileExistsError, FileNotFoundError, ExportError) as err:
+        if web_out is not None:
+            from kgan_runtime.web import write_web_folder
+
+            write_web_folder(out / "generator.onnx", web_out, overwrite=FLAGS.overwrite)
+    except (
+        ValueError, FileExistsError, FileNotFoundError, ExportError, FolderLocked, KganRuntimeError
+    ) as err:  # fmt: skip
         print(f"kgan-export: error: {err}", file=sys.stderr)
         return 2
     for name, figures in manifest["parity"].items():
@@ -66,6 +120,8 @@ def main(argv: list[str]) -> int:
         if rel.endswith(".onnx") or rel.endswith("saved_model.pb"):
             print(f"wrote {out / rel}")
     print(f"manifest: {out / 'kgan.json'}")
+    if web_out is not None:
+        print(f"web page: {web_out} (serve it: python {web_out / 'serve.py'})")
     return 0
 
 

@@ -41,6 +41,7 @@ def main(argv: list[str]) -> int:
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
     from kgan.train import Diverged, Interrupted, TrainConfig, dry_run, train
+    from kgan_runtime.fileio import FolderLocked
 
     if FLAGS.cpu_replicas is not None:
         from kgan.train import distribute
@@ -58,7 +59,7 @@ def main(argv: list[str]) -> int:
             print(f"config: {config}")
             return 0
         result = train(config, FLAGS.out, resume=FLAGS.resume)
-    except ValueError as err:
+    except (ValueError, FolderLocked) as err:
         print(f"kgan-train: error: {err}", file=sys.stderr)
         return 2
     except Diverged as err:

@@ -2,8 +2,9 @@
 
 A name is, in this order:
 
-1. a built-in set that needs no download: "ring8", "grid25", "digits"
-   (`kgan.data.builtin`);
+1. a set kgan builds: "ring8", "grid25", "digits" (`kgan.data.builtin`,
+   no download) and "stacked_mnist" (`kgan.data.stacked`: three MNIST digits
+   per image, read from the IDX files in `data_dir`, else TFDS's mnist);
 2. a name ending in `.npz`: a file of arrays `x` and optional `y` (`kgan.data.npz`);
 3. a path to a folder of images (`kgan.data.folder`). A path is a name that
    contains a path separator or starts with "." or "~": a bare name is never
@@ -29,7 +30,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from kgan.data import builtin, folder, npz
+from kgan import rules
+from kgan.data import builtin, folder, npz, stacked
 from kgan.data import tfds as tfds_lib
 from kgan.data.arrays import check_batch_size, check_labels, sample_shape
 from kgan.data.builtin import BUILTIN, MIXTURE_EXAMPLES
@@ -100,10 +102,11 @@ def load_arrays(
         split: the split ("train", "test", ...; TFDS slicing syntax works).
         data_dir: TFDS data folder.
         download: let TFDS download and prepare the data if it is not on disk.
-        seed: the seed of the 2-D sets' draw.
+        seed: the seed of the 2-D sets' and stacked_mnist's draw.
         with_labels: also return int labels (an error if the dataset has none).
-        num_examples: how many points `ring8` and `grid25` draw (default
-            `MIXTURE_EXAMPLES`); other datasets have a fixed size and refuse it.
+        num_examples: how many samples `ring8`, `grid25` (default
+            `MIXTURE_EXAMPLES`) and `stacked_mnist` (default
+            `STACKED_EXAMPLES`) draw; other datasets have a fixed size and refuse it.
 
     Returns:
         `(samples, labels)`: uint8 images (N, H, W, C) or float32 points
@@ -119,9 +122,13 @@ def load_arrays(
         ((297, 8, 8, 1), (297,))
     """
     kind = source(name)
-    if num_examples is not None and name not in builtin.MIXTURES:
-        raise ValueError(f"num_examples applies to ring8 and grid25, not {name!r}.")
-    if name in builtin.MIXTURES:
+    _check_num_examples(name, num_examples)
+    if name == "stacked_mnist":
+        x, y = stacked.stacked_mnist(
+            split, data_dir=data_dir, download=download, seed=seed,
+            num_examples=num_examples or stacked.STACKED_EXAMPLES,
+        )  # fmt: skip
+    elif name in builtin.MIXTURES:
         x, y = builtin.mixture_arrays(
             name, split, seed=seed, num_examples=num_examples or MIXTURE_EXAMPLES
         )
@@ -143,6 +150,11 @@ def load_arrays(
     return x, (y if with_labels else None)
 
 
+def _check_num_examples(name: str, num_examples: int | None) -> None:
+    if num_examples is not None and name not in rules.SIZED:
+        raise ValueError(f"num_examples applies to {', '.join(rules.SIZED)}, not {name!r}.")
+
+
 def _no_labels_in_folder(name: str) -> str:
     return (
         f"{name!r} is a folder of images, which has no labels; a conditional GAN "
@@ -160,11 +172,13 @@ def load(
     seed: int = 0,
     with_labels: bool = False,
     shuffle: bool = True,
+    num_examples: int | None = None,
 ) -> tf.data.Dataset:
     """Loads a dataset by name as a batched `tf.data.Dataset` ready for `GAN.fit`.
 
     Args:
-        name: a built-in set ("ring8", "grid25", "digits"), a path to a
+        name: a set kgan builds ("ring8", "grid25", "digits",
+            "stacked_mnist" from the MNIST IDX files in `data_dir`), a path to a
             folder of images ("./faces", streamed by `from_folder`) or to an
             `.npz` file (`x`, optional `y`), or a TFDS name ("mnist",
             "fashion_mnist", "cifar10", ...).
@@ -175,6 +189,8 @@ def load(
         seed: the seed of the shuffle (and of the 2-D sets' draw).
         with_labels: yield `(samples, int32 labels)` for a conditional GAN.
         shuffle: reshuffle every epoch.
+        num_examples: samples drawn for `ring8`, `grid25` and `stacked_mnist`
+            (see `load_arrays`).
 
     Returns:
         A dataset of float32 batches (and labels when `with_labels`).
@@ -198,8 +214,9 @@ def load(
             Path(name).expanduser(), batch_size=batch_size, seed=seed, shuffle=shuffle
         )
     x, labels = load_arrays(
-        name, split=split, data_dir=data_dir, download=download, seed=seed, with_labels=with_labels
-    )
+        name, split=split, data_dir=data_dir, download=download, seed=seed,
+        with_labels=with_labels, num_examples=num_examples,
+    )  # fmt: skip
     return from_arrays(x, labels, batch_size=batch_size, seed=seed, shuffle=shuffle)
 
 
@@ -295,9 +312,10 @@ def describe(
         ((8, 8, 1), 1500, 10)
     """
     kind = source(name)
-    if num_examples is not None and name not in builtin.MIXTURES:
-        raise ValueError(f"num_examples applies to ring8 and grid25, not {name!r}.")
-    if kind == "builtin":
+    _check_num_examples(name, num_examples)
+    if name == "stacked_mnist":
+        info = stacked.stacked_mnist_info(split, data_dir=data_dir, num_examples=num_examples)
+    elif kind == "builtin":
         info = builtin.builtin_info(name, split, num_examples)
     elif kind == "npz":
         _check_single_set_split(name, split)

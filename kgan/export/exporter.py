@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +41,12 @@ import tensorflow as tf
 
 from kgan import _keras_compat
 from kgan.core.signature import generator_signature
+from kgan.export.destination import MANIFEST_NAME, check_expectations, check_out_dir
+from kgan.keras_file import load_keras
 from kgan.version import __version__
 from kgan_runtime import KganRuntimeError, OnnxGenerator
 from kgan_runtime.contract import Contract
-from kgan_runtime.fileio import atomic_dir, write_json
+from kgan_runtime.fileio import atomic_dir, clean_temporaries, folder_lock, write_json
 from kgan_runtime.latents import default_labels, sample_latents
 
 FORMATS = ("saved_model", "onnx")
@@ -53,25 +55,20 @@ PARITY_BATCH_SIZES = (1, 7, 64)
 TOLERANCE = 1e-4
 ONNX_NAME = "generator.onnx"
 SAVED_MODEL_NAME = "saved_model"
-MANIFEST_NAME = "kgan.json"
 
 
 class ExportError(RuntimeError):
     """An export failed verification (parity, or the source model changed)."""
 
 
-def _resolve_generator(model: Any) -> keras.Model:
+def _resolve_generator(model: Any, max_model_bytes: int | None = None) -> keras.Model:
     """The generator to export: a GAN's inference generator, a Model, or a .keras path."""
     from kgan.core.gan import GAN
 
     if isinstance(model, (str, os.PathLike)):
-        path = Path(model)
-        if not path.is_file():
-            raise FileNotFoundError(f"No model file at {str(path)!r}.")
-        if path.suffix != ".keras":
-            raise ValueError(f"Expected a .keras file; got {str(path)!r}.")
-        # safe_mode refuses files that carry lambdas or other arbitrary code.
-        model = keras.models.load_model(path, compile=False, safe_mode=True)
+        # safe_mode refuses files that carry lambdas or other arbitrary code; the expansion
+        # is bounded before Keras reads the file (kgan.keras_file).
+        model = load_keras(model, max_bytes=max_model_bytes, compile=False, safe_mode=True)
     if isinstance(model, GAN):
         return model.inference_generator
     if isinstance(model, keras.Model):
@@ -443,16 +440,6 @@ def _file_hashes(folder: Path) -> dict[str, dict[str, Any]]:
     return files
 
 
-def _check_out_dir(out_dir: Path, overwrite: bool) -> None:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise FileExistsError(f"{str(out_dir)!r} exists and is not a folder.")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not overwrite:
-        raise FileExistsError(
-            f"{str(out_dir)!r} exists and is not empty; pass overwrite=True (--overwrite) "
-            "to replace it."
-        )
-
-
 def export_generator(
     model: Any,
     out_dir: str | os.PathLike,
@@ -466,6 +453,8 @@ def export_generator(
     tolerance: float = TOLERANCE,
     seed: int = 0,
     onnx_optimize: bool = True,
+    max_model_bytes: int | None = None,
+    expect: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Exports a generator to SavedModel and/or ONNX and checks both against Keras.
 
@@ -482,7 +471,7 @@ def export_generator(
         output: "float" (samples in [-1, 1]) or "uint8" (images in [0, 255],
             conversion baked into both graphs).
         verify: run the parity check (strongly recommended).
-        overwrite: replace a non-empty `out_dir`.
+        overwrite: replace `out_dir` when it holds an earlier export.
         batch_sizes: batch sizes of the parity check.
         tolerance: the largest max-abs difference accepted. For uint8 outputs
             the difference is in 0-255 units and 1 is allowed, since a float
@@ -493,6 +482,11 @@ def export_generator(
             convolutions, folded batch norms), several times faster in ONNX
             Runtime on CPU. The SavedModel always keeps the original graph, and
             the parity check compares both files with the original generator.
+        max_model_bytes: the most a `.keras` `model` may expand to uncompressed
+            (None: the larger of 2 GiB and 4 times its size; see `kgan.keras_file`).
+        expect: what the generator must be (`kgan.export.destination.run_expectations`
+            of its run folder: latent_dim, sample_shape, num_classes); a generator
+            that differs is refused before anything is written.
 
     Returns:
         The manifest (also written to `out_dir/kgan.json`).
@@ -501,7 +495,11 @@ def export_generator(
         ExportError: a format differs from Keras by more than `tolerance`,
             kgan-runtime refuses the ONNX file (its contract or its outputs), or
             the source model's outputs changed during export.
-        FileExistsError: `out_dir` is not empty and `overwrite` is False.
+        FileExistsError: `out_dir` is not empty and `overwrite` is False, or it is
+            not an export (no `kgan.json` manifest) and not empty: overwrite never
+            deletes a folder that is not an export.
+        kgan_runtime.fileio.FolderLocked: another process is exporting to `out_dir`
+            (one writer per export folder: the lock `.NAME.lock` beside it).
         ValueError: a bad argument (unknown format or output, ...).
     """
     formats = tuple(formats)
@@ -515,9 +513,38 @@ def export_generator(
     if not isinstance(opset, int) or not 13 <= opset <= 21:
         raise ValueError(f"opset must be an integer in [13, 21]; got opset={opset!r}.")
     out_dir = Path(out_dir)
-    _check_out_dir(out_dir, overwrite)
-    generator, source_policy = _float32_twin(_resolve_generator(model))
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    lock = out_dir.parent / f".{out_dir.name}.lock"
+    with folder_lock(lock, f"the export folder {str(out_dir)!r}"):
+        clean_temporaries(out_dir)  # of killed exports: no other writer while we hold the lock
+        check_out_dir(out_dir, overwrite)
+        return _export(model, out_dir, opset=opset, formats=formats, output=output,
+                       verify=verify, batch_sizes=batch_sizes, tolerance=tolerance, seed=seed,
+                       onnx_optimize=onnx_optimize, max_model_bytes=max_model_bytes,
+                       expect=expect)  # fmt: skip
+
+
+def _export(
+    model: Any,
+    out_dir: Path,
+    *,
+    opset: int,
+    formats: tuple[str, ...],
+    output: str,
+    verify: bool,
+    batch_sizes: Sequence[int],
+    tolerance: float,
+    seed: int,
+    onnx_optimize: bool,
+    max_model_bytes: int | None,
+    expect: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    """`export_generator` once the destination is locked and checked."""
+    generator, source_policy = _float32_twin(_resolve_generator(model, max_model_bytes))
     contract = generator_contract(generator, output=output, opset=opset)
+    if expect is not None:
+        source = repr(str(model)) if isinstance(model, (str, os.PathLike)) else "The model"
+        check_expectations(contract, expect, source)
     if output == "uint8":
         tolerance = max(tolerance, 1.0)
 

@@ -236,6 +236,174 @@ def dcgan(
     return generator, discriminator
 
 
+def dcgan64(
+    latent_dim: int = 100, channels: int = 3, *, width: int = 64
+) -> tuple[keras.Model, keras.Model]:
+    """The 64x64 DCGAN of Radford et al. (2016) exactly as PyTorch's `examples/dcgan` builds it.
+
+    Generator (`ngf = width`): `z` -> 512x4x4 -> 256x8x8 -> 128x16x16 -> 64x32x32 ->
+    `channels`x64x64, each step a 4x4 transposed convolution without bias (the first a
+    stride-1 "valid" one from 1x1, written as the equivalent bias-free dense projection
+    reshaped to 4x4, then stride 2), batch norm per channel and ReLU; `tanh` output.
+    Discriminator (`ndf = width`): 4x4 stride-2 convolutions without bias 64 -> 128 -> 256
+    -> 512 channels, batch norm on all but the first, LeakyReLU(0.2), and a 4x4 "valid"
+    convolution to one logit (the equivalent bias-free dense layer on the flattened 4x4 map;
+    no sigmoid: kgan's losses take logits). Weights start as the example's `weights_init`
+    does: kernels N(0, 0.02), batch-norm scales N(1, 0.02), offsets 0.
+
+    With `latent_dim=100, channels=3, width=64` the trainable weights number exactly
+    PyTorch's parameters: 3,576,704 in G and 2,765,568 in D. Batch norm keeps Keras's
+    epsilon (1e-3) and momentum: TensorFlow's fused kernel needs epsilon > 1e-5, PyTorch's
+    default (scripts/bench_train.py builds the PyTorch twin with the same values).
+
+    Args:
+        latent_dim: size of `z` (the example's `nz`).
+        channels: image channels (`nc`).
+        width: `ngf` = `ndf`: the widths are 8, 4, 2 and 1 times it.
+
+    Returns:
+        `(generator, discriminator)`, built from kgan's fast layers (`kgan.layers`).
+
+    Example:
+        >>> g, d = dcgan64()
+        >>> g.output_shape, d.output_shape
+        ((None, 64, 64, 3), (None, 1))
+    """
+    _check_positive(latent_dim=latent_dim, channels=channels, width=width)
+    init = keras.initializers.RandomNormal(0.0, 0.02, seed=None)
+
+    def norm(name: str) -> BatchNormalization:
+        return BatchNormalization(
+            gamma_initializer=keras.initializers.RandomNormal(1.0, 0.02), name=name
+        )
+
+    widths = [width * 8, width * 4, width * 2, width]
+    z = keras.Input((latent_dim,), name="z")
+    h = layers.Dense(16 * widths[0], use_bias=False, kernel_initializer=init, name="project")(z)
+    h = layers.Reshape((4, 4, widths[0]), name="reshape")(h)
+    h = layers.ReLU(name="project_relu")(norm("project_bn")(h))
+    for i, filters in enumerate([*widths[1:], channels]):
+        h = Conv2DTranspose(
+            filters, 4, strides=2, padding="same", use_bias=False, kernel_initializer=init,
+            name=f"up_{i}",
+        )(h)  # fmt: skip
+        if i < 3:
+            h = layers.ReLU(name=f"up_{i}_relu")(norm(f"up_{i}_bn")(h))
+    out = layers.Activation("tanh", dtype="float32", name="samples")(h)
+    generator = keras.Model(z, out, name="dcgan64_generator")
+
+    x = keras.Input((64, 64, channels), name="samples")
+    h = x
+    for i, filters in enumerate(reversed(widths)):
+        h = Conv2D(
+            filters, 4, strides=2, padding="same", use_bias=False, kernel_initializer=init,
+            name=f"down_{i}",
+        )(h)  # fmt: skip
+        if i > 0:
+            h = norm(f"down_{i}_bn")(h)
+        h = layers.LeakyReLU(0.2, name=f"down_{i}_lrelu")(h)
+    h = layers.Flatten(name="flatten")(h)
+    logits = layers.Dense(
+        1, use_bias=False, kernel_initializer=init, dtype="float32", name="logit"
+    )(h)
+    discriminator = keras.Model(x, logits, name="dcgan64_discriminator")
+    return generator, discriminator
+
+
+SMALL_DCGAN_SIZES = (28, 32)
+
+
+def small_dcgan(
+    latent_dim: int,
+    image_shape: Sequence[int],
+    *,
+    width: int = 8,
+    d_width: int | None = None,
+    dropout: float = 0.0,
+    num_classes: int | None = None,
+    spectral_norm: bool = False,
+) -> tuple[keras.Model, keras.Model]:
+    """The small DCGAN pair of the Unrolled-GAN paper's Stacked MNIST test (Metz et al., 2017).
+
+    Their appendix's networks, as PacGAN's `stacked_MNIST_experiments` code
+    builds them: the generator projects z to a 4x4 map of `8 * width`
+    channels, then upsamples through `4 * width`, `2 * width` and `width`
+    channels (7x7, 14x14, 28x28 for H = 28: the first step is a 4x4 transposed
+    convolution without stride, 4 -> 7; the others 3x3, stride 2), with batch
+    norm and ReLU, and ends in a 3x3 convolution to C channels and `tanh`.
+    The discriminator is three 3x3 stride-2 convolutions of `d_width`,
+    `2 * d_width` and `4 * d_width` channels, each with batch norm and leaky
+    ReLU (slope 0.3), then a dense logit. With the defaults (width 8: G
+    64/32/16/8; d_width 2: D 2/4/8) the discriminator is the paper's "1/4 of
+    the generator"; d_width 4 is its "1/2".
+
+    Args:
+        latent_dim: size of z (the paper's is 256).
+        image_shape: `(H, H, C)` with H in {28, 32}.
+        width: channels of the generator's last hidden map.
+        d_width: channels of the discriminator's first convolution (default
+            `width // 4`, at least 1).
+        dropout: dropout before the discriminator's logit.
+        num_classes: makes a conditional pair (label embedding in G,
+            projection in D) when given.
+        spectral_norm: wraps the discriminator's layers in spectral normalization.
+
+    Returns:
+        `(generator, discriminator)`.
+
+    Example:
+        >>> g, d = small_dcgan(latent_dim=16, image_shape=(28, 28, 3))
+        >>> g.output_shape, d.output_shape
+        ((None, 28, 28, 3), (None, 1))
+    """
+    d_width = max(width // 4, 1) if d_width is None else d_width
+    _check_positive(latent_dim=latent_dim, width=width, d_width=d_width)
+    _check_num_classes(num_classes)
+    image_shape = tuple(int(s) for s in image_shape)
+    if (
+        len(image_shape) != 3
+        or image_shape[0] != image_shape[1]
+        or image_shape[0] not in SMALL_DCGAN_SIZES
+    ):
+        raise ValueError(
+            f"image_shape must be (H, H, C) with H in {SMALL_DCGAN_SIZES}; got {image_shape!r}."
+        )
+    rules.DROPOUT.check("dropout", dropout)
+    size, _, channels = image_shape
+
+    inputs, h = _generator_inputs(latent_dim, num_classes, embed_dim=min(latent_dim, 32))
+    h = layers.Dense(4 * 4 * 8 * width, use_bias=False, name="project")(h)
+    h = BatchNormalization(name="project_bn")(h)
+    h = layers.ReLU(name="project_relu")(h)
+    h = layers.Reshape((4, 4, 8 * width), name="reshape")(h)
+    first = {"kernel_size": 4, "strides": 1, "padding": "valid"} if size == 28 else {
+        "kernel_size": 3, "strides": 2, "padding": "same"}  # fmt: skip
+    steps = [(4 * width, first)] + [
+        (w, {"kernel_size": 3, "strides": 2, "padding": "same"}) for w in (2 * width, width)
+    ]
+    for i, (filters, kw) in enumerate(steps):
+        h = Conv2DTranspose(filters, use_bias=False, name=f"up_{i}", **kw)(h)
+        h = BatchNormalization(name=f"up_{i}_bn")(h)
+        h = layers.ReLU(name=f"up_{i}_relu")(h)
+    h = Conv2D(channels, 3, padding="same", name="to_image")(h)
+    out = layers.Activation("tanh", dtype="float32", name="samples")(h)
+    generator = keras.Model(inputs, out, name="small_dcgan_generator")
+
+    inputs, x, labels = _discriminator_inputs(image_shape, num_classes)
+    h = x
+    for i, filters in enumerate((d_width, 2 * d_width, 4 * d_width)):
+        conv = Conv2D(filters, 3, strides=2, padding="same", use_bias=False, name=f"down_{i}")
+        h = _maybe_sn(conv, spectral_norm)(h)
+        h = BatchNormalization(name=f"down_{i}_bn")(h)
+        h = layers.LeakyReLU(0.3, name=f"down_{i}_lrelu")(h)
+    h = layers.Flatten(name="flatten")(h)
+    if dropout:
+        h = layers.Dropout(dropout, name="dropout")(h)
+    logits = _projection_head(h, labels, num_classes, spectral_norm)
+    discriminator = keras.Model(inputs, logits, name="small_dcgan_discriminator")
+    return generator, discriminator
+
+
 def rescale(
     generator: keras.Model, discriminator: keras.Model, scale: float
 ) -> tuple[keras.Model, keras.Model]:
@@ -262,5 +430,5 @@ def rescale(
     return scaled_g, keras.Model(x, logits, name=discriminator.name)
 
 
-ARCHITECTURES = {"mlp": mlp, "dcgan": dcgan}
+ARCHITECTURES = {"mlp": mlp, "dcgan": dcgan, "small_dcgan": small_dcgan}
 assert tuple(ARCHITECTURES) == rules.ARCHITECTURES, "kgan.rules names the architectures"

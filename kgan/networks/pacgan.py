@@ -22,7 +22,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import keras
@@ -31,7 +31,7 @@ from keras import ops
 
 from kgan.networks import builders as networks
 
-__all__ = ["Pack", "pack_discriminator", "packed_mlp", "packed_shape"]
+__all__ = ["Pack", "pack_discriminator", "packed_mlp", "packed_pair", "packed_shape"]
 
 
 def _check_num_packed(num_packed: Any) -> int:
@@ -162,6 +162,41 @@ def pack_discriminator(
     packed = Pack(num_packed, name=f"pack_{num_packed}")(x)
     logits = discriminator(packed)
     return keras.Model(x, logits, name=f"pac{num_packed}_{discriminator.name}")
+
+
+def packed_pair(
+    builder: Callable[..., tuple[keras.Model, keras.Model]],
+    latent_dim: int,
+    sample_shape: Sequence[int],
+    num_packed: int,
+    **kwargs: Any,
+) -> tuple[keras.Model, keras.Model]:
+    """Any unconditional pair of `kgan.networks` with a PacGAN discriminator.
+
+    The generator is `builder`'s for `sample_shape`; the discriminator is
+    `builder`'s for `packed_shape(sample_shape, num_packed)` (images: `m * C`
+    channels, as in PacGAN's Stacked MNIST code) wrapped by `pack_discriminator`.
+
+    Args:
+        builder: e.g. `kgan.networks.dcgan` or `kgan.networks.small_dcgan`.
+        latent_dim, sample_shape: as the builder takes them.
+        num_packed: samples per packed input (m).
+        **kwargs: passed to the builder; `num_classes` is not supported.
+
+    Example:
+        >>> from kgan.networks import small_dcgan
+        >>> g, d = packed_pair(small_dcgan, 8, (28, 28, 3), 2)
+        >>> d(np.zeros((4, 28, 28, 3), "float32")).shape
+        TensorShape([2, 1])
+    """
+    num_packed = _check_num_packed(num_packed)
+    if kwargs.get("num_classes") is not None:
+        raise ValueError("PacGAN packing does not support conditional networks (num_classes).")
+    kwargs.pop("num_classes", None)
+    sample_shape = tuple(int(s) for s in sample_shape)
+    generator, _ = builder(latent_dim, sample_shape, **kwargs)
+    _, inner = builder(latent_dim, packed_shape(sample_shape, num_packed), **kwargs)
+    return generator, pack_discriminator(inner, sample_shape, num_packed)
 
 
 def packed_mlp(

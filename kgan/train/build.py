@@ -61,19 +61,20 @@ def _build_gan(config: TrainConfig, sample_shape, num_classes, total_steps) -> G
             if arch != "mlp" and name in mlp_only:
                 raise ValueError(f"{name} applies to the mlp networks, not arch={arch!r}.")
             kwargs[name] = getattr(model, name)
+    if arch in ("dcgan", "small_dcgan"):
+        kwargs["width"] = model.width
+    if model.d_width is not None:
+        if arch != "small_dcgan":
+            raise ValueError(f"d_width applies to the small_dcgan networks, not arch={arch!r}.")
+        kwargs["d_width"] = model.d_width
+    builder = networks.ARCHITECTURES[arch]
     if model.num_packed > 1:
-        if arch != "mlp":
-            raise ValueError(f"num_packed (PacGAN) needs the mlp networks, not arch={arch!r}.")
         kwargs.pop("num_classes")
-        generator, discriminator = packing.packed_mlp(
-            model.latent_dim, sample_shape, model.num_packed, **kwargs
-        )
-    elif arch == "dcgan":
-        generator, discriminator = networks.dcgan(
-            model.latent_dim, sample_shape, width=model.width, **kwargs
+        generator, discriminator = packing.packed_pair(
+            builder, model.latent_dim, sample_shape, model.num_packed, **kwargs
         )
     else:
-        generator, discriminator = networks.mlp(model.latent_dim, sample_shape, **kwargs)
+        generator, discriminator = builder(model.latent_dim, sample_shape, **kwargs)
     if model.data_scale != 1.0:
         generator, discriminator = networks.rescale(generator, discriminator, model.data_scale)
     gan = GAN(
@@ -90,17 +91,17 @@ def _build_gan(config: TrainConfig, sample_shape, num_classes, total_steps) -> G
         augment=game.augment,
     )
 
-    def learning_rate():
+    def learning_rate(lr: float):
         if not opt.lr_decay:
-            return opt.lr
+            return lr
         if not total_steps:
             raise ValueError("lr_decay needs build_gan(..., total_steps=the run's steps).")
-        return keras.optimizers.schedules.CosineDecay(opt.lr, total_steps, alpha=0.0)
+        return keras.optimizers.schedules.CosineDecay(lr, total_steps, alpha=0.0)
 
     adam = {"beta_1": opt.beta_1, "beta_2": opt.beta_2}
     gan.compile(
-        d_optimizer=optimizers.Adam(learning_rate(), **adam),  # Keras's Adam, fused kernel
-        g_optimizer=optimizers.Adam(learning_rate(), **adam),
+        d_optimizer=optimizers.Adam(learning_rate(opt.lr), **adam),  # Keras's Adam, fused kernel
+        g_optimizer=optimizers.Adam(learning_rate(opt.g_lr or opt.lr), **adam),
         jit_compile=config.runtime.jit_compile,
         steps_per_execution=config.runtime.steps_per_execution,
     )

@@ -161,7 +161,8 @@ class DataConfig(_Group):
 
     dataset: str = setting(
         "digits",
-        f"A built-in set ({', '.join(rules.DATASETS)}) or a TFDS name (mnist, cifar10, ...).",
+        f"A set kgan builds ({', '.join(rules.DATASETS)}; stacked_mnist reads MNIST from "
+        "data_dir), a folder, an .npz file or a TFDS name (mnist, cifar10, ...).",
     )
     batch_size: int = setting(
         64,
@@ -171,17 +172,20 @@ class DataConfig(_Group):
     )
     num_examples: int | None = setting(
         None,
-        f"Points drawn for {' and '.join(rules.MIXTURES)} (unset: kgan.data's default).",
+        f"Samples drawn for {', '.join(rules.SIZED)} (unset: kgan.data's default).",
         rule=rules.POSITIVE_INT,
     )
-    data_dir: str | None = setting(None, "TFDS data folder.", resumable=True)
+    data_dir: str | None = setting(
+        None,
+        "TFDS data folder; for stacked_mnist, a folder of MNIST IDX files (else TFDS's mnist).",
+        resumable=True,
+    )
     download: bool = setting(True, "Let TFDS download the dataset.", resumable=True)
 
     def _check_together(self) -> None:
-        if self.num_examples is not None and self.dataset not in rules.MIXTURES:
+        if self.num_examples is not None and self.dataset not in rules.SIZED:
             raise ValueError(
-                f"num_examples applies to {' and '.join(rules.MIXTURES)}, "
-                f"not dataset={self.dataset!r}."
+                f"num_examples applies to {', '.join(rules.SIZED)}, not dataset={self.dataset!r}."
             )
 
 
@@ -198,7 +202,9 @@ class ModelConfig(_Group):
     )
     latent_dim: int = setting(64, "Size of the latent vector z.", rule=rules.POSITIVE_INT)
     width: int = setting(
-        64, "DCGAN width (channels of the last generator feature map).", rule=rules.POSITIVE_INT
+        64,
+        "DCGAN width (channels of the generator's last hidden feature map; dcgan, small_dcgan).",
+        rule=rules.POSITIVE_INT,
     )
     generator_units: list[int] | None = setting(
         None,
@@ -216,10 +222,15 @@ class ModelConfig(_Group):
     dropout: float | None = setting(
         None, "Discriminator dropout rate (unset: the builder's).", rule=rules.DROPOUT
     )
+    d_width: int | None = setting(
+        None,
+        "small_dcgan discriminator width (channels of its first layer; unset: width / 4).",
+        rule=rules.POSITIVE_INT,
+    )
     spectral_norm: bool = setting(False, "Spectral normalization in the discriminator.")
     num_packed: int = setting(
         1,
-        "PacGAN packing (Lin et al., 2018): D judges this many samples at once (1: off; MLP only).",
+        "PacGAN packing (Lin et al., 2018): D judges this many samples at once (1: off).",
         rule=rules.POSITIVE_INT,
     )
     data_scale: float = setting(
@@ -285,6 +296,9 @@ class OptimizerConfig(_Group):
     GROUP: ClassVar[str] = "optimizer"
 
     lr: float = setting(2e-4, "Adam learning rate of both networks.", rule=rules.POSITIVE)
+    g_lr: float | None = setting(
+        None, "The generator's Adam learning rate (unset: lr).", rule=rules.POSITIVE
+    )
     beta_1: float = setting(0.5, "Adam beta_1 (0.5 as in DCGAN).", rule=rules.FRACTION)
     beta_2: float = setting(0.999, "Adam beta_2.", rule=rules.FRACTION)
     lr_decay: bool = setting(

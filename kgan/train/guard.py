@@ -51,8 +51,10 @@ class RunState(keras.callbacks.Callback):
         start_step: int,
         steps_per_epoch: int,
         every: int | None,
+        epoch_metrics: dict[str, list[float]] | None = None,
     ):
         super().__init__()
+        self.epoch_metrics = epoch_metrics
         self.checkpoints = checkpoints
         self.history_path = history_path
         self.step = start_step
@@ -71,11 +73,20 @@ class RunState(keras.callbacks.Callback):
             self.divergence = (self.step, f"weight {bad}")
             self.model.stop_training = True
             return
-        self.checkpoints.save(self.model, step=self.step, epoch=self.step // self.steps_per_epoch)
+        extra = None
+        if self.step % self.steps_per_epoch:  # mid-epoch: the metrics' running state too
+            extra = {"epoch_metrics": metric_state(self.model)}
+        self.checkpoints.save(
+            self.model, step=self.step, epoch=self.step // self.steps_per_epoch, extra=extra
+        )
         self.last_saved = self.step
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epoch_start = self.step
+        if self.epoch_metrics and self.step % self.steps_per_epoch:
+            # Keras reset the metrics just before; a resumed epoch goes on from their state.
+            restore_metric_state(self.model, self.epoch_metrics)
+        self.epoch_metrics = None
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         # With steps_per_execution > 1 Keras calls this once per execution,
@@ -87,6 +98,11 @@ class RunState(keras.callbacks.Callback):
                 self.divergence = (self.step, key)
                 self.model.stop_training = True
                 return
+        if self.step % self.steps_per_epoch == 0:
+            # The epoch's last step: on_epoch_end saves, after the grid and the history line.
+            if self.signum is not None:
+                self.model.stop_training = True
+            return
         if self.every and self.step // self.every > before // self.every:
             self._save()
         if self.signum is not None:
@@ -96,6 +112,24 @@ class RunState(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.divergence is None and self.step % self.steps_per_epoch == 0:
             self._save()
+
+
+def metric_state(model: keras.Model) -> dict[str, list[float]]:
+    """The variables of `model.metrics` (a `Mean`'s total and count) by metric name."""
+    return {
+        m.name: [float(np.asarray(v)) for v in m.variables]
+        for m in model.metrics
+        if all(np.asarray(v).ndim == 0 for v in m.variables)
+    }
+
+
+def restore_metric_state(model: keras.Model, state: dict[str, list[float]]) -> None:
+    """Assigns what `metric_state` returned back to `model.metrics` (unknown names skipped)."""
+    for m in model.metrics:
+        values = state.get(m.name)
+        if values is not None and len(values) == len(m.variables):
+            for variable, value in zip(m.variables, values):
+                variable.assign(np.asarray(value, dtype=np.asarray(variable).dtype))
 
 
 def log_event(path: Path, event: str, **fields: Any) -> None:

@@ -15,11 +15,22 @@ A preset fills in settings; anything set explicitly (a keyword of
 | `diffaugment` | non_saturating (Zhao et al., 2020) | DiffAugment; EMA | 2e-4, 0.5, 0.999 |
 | `ring8` | non_saturating, MLP 128x128, latent 2 | EMA; cosine lr decay | 1e-3, 0.5, 0.999 |
 | `grid25` | as `ring8`, data scaled by 1/4 | PacGAN2; EMA; cosine decay | 1e-3, 0.5, 0.999 |
+| `stacked_mnist_veegan` | non_saturating, DCGAN 64, latent 100 | PacGAN2; EMA | 2e-4, .5, .999 |
+| `stacked_mnist_quarter_d` | as above; `small_dcgan`, latent 256 | PacGAN4; EMA | G 1e-4, .5, .99 |
 
 `ring8` and `grid25` are kgan's recipes for the 2-D mode-collapse benchmarks
 (`scripts/bench_quality.py`, which reports what each part buys); they also
 select their dataset (100,000 points) and a fast step (XLA, 20 steps per
 execution).
+
+`stacked_mnist_veegan` and `stacked_mnist_quarter_d` are kgan's recipes for
+Stacked MNIST (1,000 modes; `kgan.data.stacked`) in the two settings of
+PacGAN's Tables 2 and 3: VEEGAN's (128,000 stacked images, batch 64 packed
+inputs, 50 epochs) and the Unrolled-GAN paper's with a discriminator 1/4 the
+generator's size (`kgan.networks.small_dcgan`, batch 128 packed inputs, 500,000
+steps). They select `stacked_mnist`, which reads MNIST from `data_dir` (a
+folder of IDX files) or TFDS. `scripts/bench_quality.py --only stacked_veegan`
+scores them (`kgan.metrics.stacked_mnist_modes`).
 
 Example:
     >>> from kgan.train import TrainConfig
@@ -51,6 +62,15 @@ _MIXTURE: dict[str, Any] = {
     "num_examples": 100_000,
     "jit_compile": True,
     "steps_per_execution": 20,
+}
+
+# Stacked MNIST. PacGAN's batch counts packed inputs: kgan's batch_size counts samples, so it is
+# the papers' batch times num_packed.
+_STACKED: dict[str, Any] = {
+    "dataset": "stacked_mnist",
+    "loss": "non_saturating",
+    "ema_half_life": 20_000.0,
+    "beta_1": 0.5,
 }
 
 PRESETS: dict[str, dict[str, Any]] = {
@@ -92,6 +112,32 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "ring8": {**_MIXTURE, "dataset": "ring8", "epochs": 120},
     "grid25": {**_MIXTURE, "dataset": "grid25", "num_packed": 2, "data_scale": 4.0, "epochs": 100},
+    "stacked_mnist_veegan": {
+        **_STACKED,
+        "arch": "dcgan",
+        "latent_dim": 100,
+        "width": 64,
+        "num_packed": 2,
+        "batch_size": 2 * 64,
+        "lr": 2e-4,
+        "beta_2": 0.999,
+        "num_examples": 128_000,
+        "epochs": 50,
+    },
+    "stacked_mnist_quarter_d": {
+        **_STACKED,
+        "arch": "small_dcgan",
+        "latent_dim": 256,
+        "width": 8,
+        "d_width": 2,
+        "num_packed": 4,
+        "batch_size": 4 * 128,
+        "lr": 2e-4,
+        "g_lr": 1e-4,
+        "beta_2": 0.99,
+        "num_examples": 128_000,
+        "epochs": 2_000,
+    },
 }
 
 

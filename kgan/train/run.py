@@ -49,14 +49,18 @@ import numpy as np
 
 from kgan import data as data_lib
 from kgan.core.gan import GAN
+from kgan.keras_file import load_keras
 from kgan.train import callbacks as callbacks_lib
 from kgan.train import distribute
 from kgan.train.build import _dtype_policy, build_gan
 from kgan.train.checkpoints import CHECKPOINT_DIR, Checkpoints, save_keras_atomic
 from kgan.train.config import RESUMABLE_CHANGES, TrainConfig
 from kgan.train.guard import Diverged, Interrupted, RunState, log_event, stop_on_signals
+from kgan.train.history import repair_history
 from kgan.version import __version__
-from kgan_runtime.fileio import write_json
+from kgan_runtime.fileio import folder_lock, write_json
+
+LOCK_NAME = ".lock"  # in the run folder: one writer per run folder (kgan_runtime.fileio)
 
 
 def _config_differences(saved: TrainConfig, config: TrainConfig) -> list[str]:
@@ -81,6 +85,7 @@ class RunFolder:
         self.tensorboard = self.root / "tensorboard"
         self.gan = self.root / "gan.keras"
         self.generator = self.root / "generator.keras"
+        self.lock = self.root / LOCK_NAME
         self.checkpoints = Checkpoints(self.root / CHECKPOINT_DIR, keep_checkpoints)
 
 
@@ -141,7 +146,7 @@ class RunResult:
     def model(self) -> GAN:
         """The trained GAN."""
         if self._model is None:
-            self._model = keras.models.load_model(self.gan)
+            self._model = load_keras(self.gan)
         return self._model
 
     _KEYS = ("gan", "generator", "samples", "history", "config", "metrics", "seconds", "model",
@@ -194,7 +199,10 @@ def train(
         is trained or written and `result.already_complete` is True.
 
     Raises:
-        ValueError: a bad setting, or a checkpoint from a different config.
+        ValueError: a bad setting, a checkpoint from a different config, or
+            checkpoints that are all corrupt (`CheckpointsCorrupt`, naming them).
+        kgan_runtime.fileio.FolderLocked: another process is writing `workdir`
+            (one writer per run folder: the lock file `workdir/.lock`).
         Diverged: NaN/Inf in the losses or weights (with `on_divergence="stop"`,
             or after `max_rollbacks` rollbacks).
         Interrupted: SIGINT/SIGTERM arrived; a checkpoint was saved first.
@@ -215,7 +223,12 @@ def train(
             f"d_steps={d_steps}: each replica splits its share into d_steps minibatches."
         )
     folder = RunFolder(distribute.task_folder(workdir), config.run.keep_checkpoints)
-    with _dtype_policy(config.runtime.precision), strategy.scope():
+    folder.root.mkdir(parents=True, exist_ok=True)
+    with (
+        folder_lock(folder.lock, f"the run folder {str(folder.root)!r}"),
+        _dtype_policy(config.runtime.precision),
+        strategy.scope(),
+    ):
         result = _run(config, folder, resume=resume, callbacks=callbacks)
     result.replicas = replicas
     return result
@@ -247,11 +260,12 @@ def _run(
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+    folder.checkpoints.clean_partial()
     latest = _resume_point(folder, config, resume)
     data = _resolve_data(config)
-    folder.root.mkdir(parents=True, exist_ok=True)
-    folder.checkpoints.clean_partial()
     start_step = int(latest["step"]) if latest is not None else 0
+    if latest is not None:
+        _drop_after(folder, latest, data)
     if start_step >= data.total_steps and folder.gan.is_file() and folder.generator.is_file():
         return _result(folder, data, start_step=start_step, steps=start_step)  # nothing to do
     if latest is None:
@@ -267,8 +281,9 @@ def _run(
     )
     start = time.perf_counter()
     gan, step, history = _fit_loop(
-        gan, start_step, config=config, folder=folder, data=data, grid=grid, callbacks=callbacks
-    )
+        gan, start_step, config=config, folder=folder, data=data, grid=grid, callbacks=callbacks,
+        epoch_metrics=latest.get("epoch_metrics") if latest is not None else None,
+    )  # fmt: skip
     seconds = time.perf_counter() - start
     _save_final(folder, gan)
     result = _result(
@@ -298,13 +313,20 @@ def _result(
 
 
 def _resume_point(folder: RunFolder, config: TrainConfig, resume: bool) -> dict[str, Any] | None:
-    """The folder's last checkpoint to resume from (None: start over), once the config matches."""
-    latest = folder.checkpoints.latest() if resume else None
+    """The folder's last checkpoint to resume from (None: start over), once the config matches.
+
+    Raises:
+        CheckpointsCorrupt: the folder has checkpoints and none is intact.
+    """
+    latest = folder.checkpoints.latest_or_refuse() if resume else None
     if latest is None:
         return None
     try:
-        saved = TrainConfig.from_json(json.loads(folder.config.read_text()))
-    except (OSError, ValueError, TypeError) as err:
+        record = json.loads(folder.config.read_text())
+        if not isinstance(record, dict):
+            raise ValueError(f"a JSON {type(record).__name__}, not an object")
+        saved = TrainConfig.from_json(record)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
         raise ValueError(
             f"Cannot resume from {str(folder.root)!r}: its config.json is unreadable ({err}). "
             "Use resume=False (--noresume) to start over."
@@ -317,6 +339,23 @@ def _resume_point(folder: RunFolder, config: TrainConfig, resume: bool) -> dict[
             + "). Use another output folder, or resume=False (--noresume) to start over."
         )
     return latest
+
+
+def _drop_after(folder: RunFolder, latest: dict[str, Any], data: _Data) -> None:
+    """Before resuming from `latest`: the history and checkpoints go back to its step.
+
+    Checkpoints after it (corrupt ones: it is the newest intact) are removed, so pruning
+    never counts them; epoch records it does not cover (a kill between an epoch's
+    history line and its checkpoint) are dropped, to be written again; an unparsable
+    last line (a kill or a full disk mid-append) is removed.
+    """
+    step = int(latest["step"])
+    for meta_path in folder.checkpoints.folder.glob("ckpt-[0-9]*.json"):
+        if meta_path.stem[5:].isdigit() and int(meta_path.stem[5:]) > step:
+            meta_path.unlink(missing_ok=True)
+            meta_path.with_suffix(".keras").unlink(missing_ok=True)
+    folder.checkpoints.prune()  # a lowered keep_checkpoints frees space before training
+    repair_history(folder.history, epochs_done=step // data.steps_per_epoch)
 
 
 def _resolve_data(config: TrainConfig) -> _Data:
@@ -377,7 +416,7 @@ def _resume(folder: RunFolder, latest: dict[str, Any]) -> GAN:
 
 
 def _load_checkpoint(meta: dict[str, Any]) -> GAN:
-    gan = keras.models.load_model(meta["path"])
+    gan = load_keras(meta["path"])
     for optimizer, key in ((gan.d_optimizer, "d_lr"), (gan.g_optimizer, "g_lr")):
         if hasattr(optimizer.learning_rate, "assign"):  # a schedule restores itself
             optimizer.learning_rate.assign(meta[key])
@@ -393,8 +432,14 @@ def _fit_loop(
     data: _Data,
     grid: callbacks_lib.SampleGrid,
     callbacks: Sequence[keras.callbacks.Callback],
+    epoch_metrics: dict[str, list[float]] | None = None,
 ) -> tuple[GAN, int, dict[str, list[float]]]:
     """Trains from `step` to the end: rolls back on divergence, stops on a signal.
+
+    `epoch_metrics` (from a mid-epoch checkpoint) are the metrics' running state at
+    `step`, restored so that the epoch's record covers the whole epoch. The sample grid
+    and the history line of an epoch are written before its checkpoint, so a kill just
+    after the checkpoint loses neither.
 
     Returns:
         The GAN (another object after a rollback), the last step, and the
@@ -406,11 +451,12 @@ def _fit_loop(
         state = RunState(
             folder.checkpoints, folder.history, start_step=step,
             steps_per_epoch=data.steps_per_epoch, every=config.run.checkpoint_every,
+            epoch_metrics=epoch_metrics,
         )  # fmt: skip
         run_callbacks = [
-            state,
             grid,
             callbacks_lib.JsonlLogger(folder.history),
+            state,  # after the grid and the history line: its epoch-end checkpoint comes last
             keras.callbacks.TensorBoard(str(folder.tensorboard), write_graph=False),
             *callbacks,
         ]
@@ -420,7 +466,8 @@ def _fit_loop(
         if state.divergence is not None:
             good = _on_divergence(state.divergence, folder, config, rollbacks)
             rollbacks += 1
-            gan, step = _roll_back(good, folder, config)
+            gan, step = _roll_back(good, folder, config, lr=_learning_rates(gan))
+            epoch_metrics = good.get("epoch_metrics")
         elif state.signum is not None:
             _interrupted(state.signum, step, folder)
     return gan, step, history
@@ -493,13 +540,23 @@ def _on_divergence(
     )
 
 
-def _roll_back(good: dict[str, Any], folder: RunFolder, config: TrainConfig) -> tuple[GAN, int]:
-    """Reloads checkpoint `good` with both learning rates scaled by `rollback_lr_factor`."""
+def _learning_rates(gan: GAN) -> tuple[float, float]:
+    """The (discriminator, generator) learning rates in use."""
+    return tuple(float(np.asarray(o.learning_rate)) for o in (gan.d_optimizer, gan.g_optimizer))
+
+
+def _roll_back(
+    good: dict[str, Any], folder: RunFolder, config: TrainConfig, *, lr: tuple[float, float]
+) -> tuple[GAN, int]:
+    """Reloads checkpoint `good` with the rates `lr` that diverged scaled by `rollback_lr_factor`.
+
+    Each rollback lowers the rates the run was using, not the checkpoint's: three rollbacks
+    with the factor 0.5 train on at 1/8 of the first rate.
+    """
     gan = _load_checkpoint(good)
-    for optimizer in (gan.d_optimizer, gan.g_optimizer):
-        optimizer.learning_rate.assign(
-            float(np.asarray(optimizer.learning_rate)) * config.run.rollback_lr_factor
-        )
+    for optimizer, rate in zip((gan.d_optimizer, gan.g_optimizer), lr):
+        if hasattr(optimizer.learning_rate, "assign"):  # a schedule follows its own course
+            optimizer.learning_rate.assign(rate * config.run.rollback_lr_factor)
     step = int(good["step"])
     log_event(
         folder.history, "rolled_back", step=step, checkpoint=good["path"].name,

@@ -21,6 +21,8 @@ CASES = [
     ("export", ["--opset=99", "--model=x.keras"], "kgan-export: error: flag --opset=99"),
     ("export", ["--output=png", "--model=x.keras"], "kgan-export: error: flag --output=png"),
     ("export", ["--model=missing.keras"], "kgan-export: error: No model file at 'missing.keras'"),
+    ("export", ["--web_out=site", "--model=x.keras"], "kgan-export: error: --web_out needs --web"),
+    ("export", ["--web", "--formats=saved_model", "--model=m"], "kgan-export: error: --web needs"),
     ("evaluate", ["--num_samples=0"], "kgan-evaluate: error: flag --num_samples=0: 0 is not a"),
 ]
 

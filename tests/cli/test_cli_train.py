@@ -74,7 +74,7 @@ def test_cli_dry_run_writes_nothing(tmp_path):
         (["--loss=l3"], "Unknown loss='l3'"),
         (["--batch_size=64", "--d_steps=5"], "must be divisible by d_steps=5"),
         (["--dataset=no_such_set_kgan"], "Unknown dataset='no_such_set_kgan'"),
-        (["--num_examples=100"], "num_examples applies to ring8 and grid25, not dataset='digits'"),
+        (["--num_examples=100"], "applies to ring8, grid25, stacked_mnist, not dataset='digits'"),
         (["--preset=grid25", "--batch_size=31"], "num_packed=2 must divide each discriminator"),
         (["--arch=dcgan", "--generator_units=8"], "generator_units applies to the mlp networks"),
         (["--lr_decay", "--on_divergence=rollback"], "use one or the other"),

@@ -57,7 +57,7 @@ def test_a_folder_path_is_a_dataset(tmp_path):
         data.load(str(folder), batch_size=4, with_labels=True)
     with pytest.raises(ValueError, match=r"Unknown split='test' .* one set of samples"):
         data.load_arrays(str(folder), split="test")
-    with pytest.raises(ValueError, match="num_examples applies to ring8 and grid25"):
+    with pytest.raises(ValueError, match="num_examples applies to ring8, grid25, stacked_mnist"):
         data.load_arrays(str(folder), num_examples=3)
     assert len(data.load_arrays(str(folder), split="all")[0]) == 10
 
@@ -93,7 +93,7 @@ def test_describe_reports_labels_for_the_training_runs_warning(tmp_path):
         info.check(batch_size=2000)
     with pytest.raises(ValueError, match="has no labels, which with_labels=True"):
         data.describe(str(tmp_path / "u.npz")).check(batch_size=2, with_labels=True)
-    with pytest.raises(ValueError, match="num_examples applies to ring8 and grid25"):
+    with pytest.raises(ValueError, match="num_examples applies to ring8, grid25, stacked_mnist"):
         data.describe("digits", num_examples=3)
 
 

@@ -868,6 +868,7 @@ SPEC_TABLE = [
         ("classifier",),
     ),
     ("mode_coverage", "samples", "extractor", ("fake", "dataset"), False, None, ("points",)),
+    ("stacked_mnist_modes", "probabilities", "classifier", ("fake",), False, None, ()),
     (
         "precision_recall",
         "features",

@@ -223,6 +223,11 @@ def test_a_non_empty_folder_is_refused_unless_overwrite(tmp_path):
     with pytest.raises(FileExistsError, match="not empty; pass overwrite=True"):
         export_generator(gan, out, formats=("onnx",))
     assert (out / "keep.txt").read_text() == "mine"
+    with pytest.raises(FileExistsError, match="not a kgan export"):  # overwrite: exports only
+        export_generator(gan, out, formats=("onnx",), overwrite=True)
+    assert (out / "keep.txt").read_text() == "mine"
+    (out / "keep.txt").unlink()
+    export_generator(gan, out, formats=("onnx",))
     export_generator(gan, out, formats=("onnx",), overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == ["generator.onnx", "kgan.json"]
 
@@ -309,6 +314,11 @@ def test_kgan_export_cli_on_a_run_folder(tmp_path):
     again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert again.returncode == 2 and "not empty; pass overwrite=True (--overwrite)" in again.stderr
     assert "Traceback" not in again.stderr
+    before = sorted(p.name for p in run.iterdir())
+    into_run = [*cmd[:3], f"--model={run / 'generator.keras'}", f"--out={run}", "--overwrite"]
+    refused = subprocess.run(into_run, capture_output=True, text=True, env=env, timeout=300)
+    assert refused.returncode == 2 and "is not a kgan export" in refused.stderr.splitlines()[-1]
+    assert sorted(p.name for p in run.iterdir()) == before  # the run folder is untouched
     neither = subprocess.run(cmd[:3], capture_output=True, text=True, env=env, timeout=300)
     assert neither.returncode == 2 and "Pass exactly one of --run and --model" in neither.stderr
 

@@ -65,3 +65,31 @@ def test_packed_gan_trains_saves_and_reloads(tmp_path):
     np.testing.assert_allclose(reloaded.generate(5, seed=0), gan.generate(5, seed=0), atol=1e-6)
     probe = np.zeros((4, 2), "float32")
     np.testing.assert_allclose(reloaded.discriminator(probe), gan.discriminator(probe), atol=1e-6)
+
+
+def test_small_dcgan_has_the_unrolled_gan_shapes_and_a_quarter_size_discriminator():
+    from kgan.networks import small_dcgan
+
+    g, d = small_dcgan(256, (28, 28, 3))
+    assert g.output_shape == (None, 28, 28, 3) and d.output_shape == (None, 1)
+    shapes = [g.get_layer(f"up_{i}").output.shape[1:] for i in range(3)]
+    assert shapes == [(7, 7, 32), (14, 14, 16), (28, 28, 8)]
+    assert [d.get_layer(f"down_{i}").filters for i in range(3)] == [2, 4, 8]
+    _, half = small_dcgan(256, (28, 28, 3), d_width=4)
+    assert d.count_params() < half.count_params() < g.count_params()
+    assert small_dcgan(8, (32, 32, 1))[0].output_shape == (None, 32, 32, 1)
+    with pytest.raises(ValueError, match="H in"):
+        small_dcgan(8, (64, 64, 3))
+
+
+@pytest.mark.parametrize("builder", ["dcgan", "small_dcgan"])
+def test_packed_pair_packs_image_discriminators(builder):
+    from kgan import networks
+
+    g, d = networks.packed_pair(networks.ARCHITECTURES[builder], 8, (28, 28, 3), 4, width=8)
+    assert d.name.startswith("pac4_")
+    assert tuple(d.layers[-1].input_shape[1:]) == (28, 28, 12)  # the inner, packed discriminator
+    x = np.zeros((8, 28, 28, 3), "float32")
+    assert tuple(d(x).shape) == (2, 1) and g.output_shape == (None, 28, 28, 3)
+    with pytest.raises(ValueError, match="conditional"):
+        networks.packed_pair(networks.dcgan, 8, (28, 28, 3), 2, num_classes=10)

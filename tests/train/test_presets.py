@@ -10,6 +10,7 @@ import sys
 import keras
 import numpy as np
 import pytest
+from mnist_testing import fake_digits, write_idx
 
 import kgan_runtime
 from kgan.export import export_generator
@@ -27,15 +28,25 @@ EXPECTED = {
     "diffaugment": {"ema_half_life": 2_000.0},
     "ring8": {"ema_half_life": 20_000.0, "num_classes": None},
     "grid25": {"ema_half_life": 20_000.0, "num_classes": None},
+    "stacked_mnist_veegan": {"ema_half_life": 20_000.0, "num_classes": None},
+    "stacked_mnist_quarter_d": {"ema_half_life": 20_000.0, "num_classes": None},
 }
+# Packed discriminators (PacGAN) and the generator's own learning rate, where a preset sets them.
+PACKED = {"grid25": 2, "stacked_mnist_veegan": 2, "stacked_mnist_quarter_d": 4}
+G_LR = {"stacked_mnist_quarter_d": 1e-4}
 IMAGES = ["--dataset=digits", "--steps_per_epoch=2", "--batch_size=20", "--width=8"]
 # The 2-D recipes keep their own dataset (smaller) and their 20 steps per execution.
 POINTS = ["--num_examples=2000", "--steps_per_epoch=20", "--batch_size=20"]
 
 
-def _args(name):
+def _args(name, tmp_path):
     if name in ("ring8", "grid25"):
         return POINTS, 20
+    if name.startswith("stacked_mnist"):
+        # Stacked MNIST from fake digits in IDX files (never the real MNIST).
+        write_idx(tmp_path / "mnist", *fake_digits(50))
+        folder = f"--data_dir={tmp_path / 'mnist'}"
+        return [folder, "--num_examples=64", "--steps_per_epoch=2", "--batch_size=16"], 2
     return IMAGES + (["--conditional"] if name == "sngan_hinge" else []), 2
 
 
@@ -58,7 +69,7 @@ def test_explicit_settings_override_the_preset():
 @pytest.mark.parametrize("preset", sorted(EXPECTED))
 def test_preset_trains_saves_reloads_and_exports(tmp_path, preset):
     out = tmp_path / "run"
-    extra, steps = _args(preset)
+    extra, steps = _args(preset, tmp_path)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
     result = subprocess.run(
         [
@@ -98,7 +109,10 @@ def test_preset_trains_saves_reloads_and_exports(tmp_path, preset):
     assert (gan.num_classes == 10) == ("--conditional" in extra)
     layer_names = {layer.name for layer in gan.generator._flatten_layers()}
     assert ("to_data_scale" in layer_names) == (preset == "grid25")
-    assert gan.discriminator.name.startswith("pac2_") == (preset == "grid25")
+    packed = PACKED.get(preset)
+    assert gan.discriminator.name.startswith(f"pac{packed}_") == (packed is not None)
+    g_lr = float(keras.ops.convert_to_numpy(gan.g_optimizer.learning_rate))
+    assert g_lr == pytest.approx(G_LR.get(preset, float(gan.d_optimizer.learning_rate)))
     decays = isinstance(gan.g_optimizer._learning_rate, keras.optimizers.schedules.CosineDecay)
     assert decays == (preset in ("ring8", "grid25"))
 

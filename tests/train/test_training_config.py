@@ -64,7 +64,7 @@ def test_bad_settings_are_refused(overrides, message):
 def test_each_group_validates_itself_and_nothing_changes():
     with pytest.raises(ValueError, match=re.escape("dropout must be in [0, 1) or None")):
         ModelConfig(dropout=1.5).validate()
-    with pytest.raises(ValueError, match="num_examples applies to ring8 and grid25"):
+    with pytest.raises(ValueError, match="num_examples applies to ring8, grid25, stacked_mnist"):
         DataConfig(num_examples=5).validate()
     GameConfig(loss="hinge").validate()
     # Normalisation happens when the config is made; validate() only reads.
@@ -87,7 +87,7 @@ def test_flat_keywords_fill_the_groups():
     )
     assert flat == grouped
     assert flat.replace(epochs=7).run.epochs == 7 and flat.run.epochs == 5
-    assert flat.flat()["lr"] == 1e-3 and len(flat.flat()) == 44
+    assert flat.flat()["lr"] == 1e-3 and len(flat.flat()) == 46
     with pytest.raises(TypeError, match=r"Unknown settings \['learning_rate'\]"):
         TrainConfig(learning_rate=1e-3)
     with pytest.raises(TypeError, match="model must be a ModelConfig"):
@@ -216,6 +216,24 @@ def test_grid25_preset_builds_packed_rescaled_networks_with_a_cosine_schedule():
         build_gan(config, (2,))
     with pytest.raises(ValueError, match="applies to the mlp networks"):
         build_gan(TrainConfig(maxout_pieces=3), (8, 8, 1))
+
+
+def test_stacked_mnist_presets_build_packed_image_networks_with_their_own_g_lr():
+    config = TrainConfig.from_preset("stacked_mnist_quarter_d", num_examples=64)
+    config.validate()
+    gan = build_gan(config, (28, 28, 3), total_steps=10)
+    assert gan.discriminator.name == "pac4_small_dcgan_discriminator"
+    inner = gan.discriminator.layers[-1]
+    assert tuple(inner.input_shape[1:]) == (28, 28, 12)
+    assert [inner.get_layer(f"down_{i}").filters for i in range(3)] == [2, 4, 8]
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-4)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert float(gan.g_optimizer.beta_2) == pytest.approx(0.99)
+    veegan = build_gan(TrainConfig.from_preset("stacked_mnist_veegan"), (28, 28, 3))
+    assert veegan.discriminator.name == "pac2_dcgan_discriminator"
+    assert float(veegan.g_optimizer.learning_rate) == pytest.approx(2e-4)
+    with pytest.raises(ValueError, match="d_width applies to the small_dcgan"):
+        build_gan(TrainConfig(d_width=2), (28, 28, 1))
 
 
 def test_rescale_works_in_data_space():

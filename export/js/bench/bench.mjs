@@ -1,5 +1,5 @@
 // Inference speed of a kgan generator in every runtime, side by side: kgan-runtime in Python,
-// onnxruntime-node, onnxruntime-web's wasm backend in Node (1 thread) and in headless Chromium
+// onnxruntime-node, onnxruntime-web's wasm backend in Node (1 and 2 threads) and in headless Chromium
 // (1 thread; threads when the page is cross-origin isolated; WebGPU on the software adapter,
 // SwiftShader, which says nothing about real GPUs). Load time and median latency at batch 1 and
 // 64 of the 28x28x1 DCGAN generator of scripts/bench_inference.py.
@@ -102,6 +102,10 @@ const NODE_ROWS = {
     ortWeb.env.wasm.numThreads = 1;
     return KganGenerator.load(readFileSync(model), { ort: ortWeb, executionProviders: ['wasm'] });
   },
+  'Node, onnxruntime-web wasm, 2 threads': () => {
+    ortWeb.env.wasm.numThreads = 2;
+    return KganGenerator.load(readFileSync(model), { ort: ortWeb, executionProviders: ['wasm'] });
+  },
 };
 if (args.row) {
   console.log(JSON.stringify(await timeJs(NODE_ROWS[/** @type {keyof NODE_ROWS} */ (args.row)])));
@@ -109,6 +113,7 @@ if (args.row) {
 }
 
 // Each row in a fresh process: one runtime's idle threads must not slow another's.
+const loadBefore = os.loadavg();
 const rows = {};
 rows['Python kgan-runtime (onnxruntime)'] = JSON.parse(
   execFileSync(args.python, [path.join(HERE, 'bench_python.py'), 'time', model, '--repeats', String(repeats)], { encoding: 'utf8' }),
@@ -128,7 +133,8 @@ if (existsSync(args.chromium)) {
 const meta = {
   date: new Date().toISOString(),
   cpus: `${os.cpus().length} x ${os.cpus()[0]?.model}`,
-  loadavg: os.loadavg().map((x) => x.toFixed(2)).join(' '),
+  // 1-minute load average before and after the run (a busy machine slows every row).
+  loadavg: `${loadBefore[0].toFixed(2)} before, ${os.loadavg()[0].toFixed(2)} after`,
   node: process.version,
   repeats,
   ort: { node: JSON.parse(readFileSync(path.join(HERE, '../node_modules/onnxruntime-node/package.json'), 'utf8')).version,
@@ -137,7 +143,7 @@ const meta = {
 const file = path.join(out, `bench-${meta.date.slice(0, 10)}.json`);
 writeFileSync(file, JSON.stringify({ meta, rows }, null, 2));
 const fmt = (/** @type {number | undefined} */ x) => (x === undefined ? '-' : x < 10 ? x.toFixed(2) : x.toFixed(1));
-console.log(`\n${meta.date}, ${meta.cpus}, load average ${meta.loadavg}; median (best) of ${repeats} calls\n`);
+console.log(`\n${meta.date}, ${meta.cpus}, load average ${meta.loadavg} (${os.cpus().length} CPUs); median (best) of ${repeats} calls\n`);
 console.log('| runtime | load (ms) | batch 1 (ms) | batch 64 (ms) | backend reported |');
 console.log('|---|---|---|---|---|');
 for (const [name, r] of Object.entries(rows)) {

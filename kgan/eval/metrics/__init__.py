@@ -16,7 +16,8 @@ One module per family:
 - `neighbours`: improved precision and recall (Kynkäänniemi et al., 2019);
   density and coverage (Naeem et al., 2020).
 - `modes`: mode coverage on the 2-D mixtures "ring8" and "grid25"
-  (Srivastava et al., 2017, VEEGAN; Lin et al., 2018, PacGAN).
+  (Srivastava et al., 2017, VEEGAN; Lin et al., 2018, PacGAN), and the
+  modes (of 1,000) and KL of Stacked MNIST (`stacked_mnist_modes`).
 - `parzen`: the Gaussian Parzen-window log-likelihood (Goodfellow et al.,
   2014; Breuleux et al., 2011).
 - `registry`: `METRICS`, name -> `MetricSpec` (the function and what it
@@ -52,7 +53,7 @@ from kgan.eval.metrics.distances import (  # isort: skip
     kernel_inception_distance,
 )
 from kgan.eval.metrics.probabilities import class_coverage, inception_score  # isort: skip
-from kgan.eval.metrics.modes import MODES, mode_coverage  # isort: skip
+from kgan.eval.metrics.modes import MODES, mode_coverage, stacked_mnist_modes  # isort: skip
 from kgan.eval.metrics.neighbours import density_coverage, precision_recall  # isort: skip
 from kgan.eval.metrics.parzen import parzen_log_likelihood  # isort: skip
 
@@ -78,4 +79,5 @@ __all__ = [
     "parzen_log_likelihood",
     "precision_recall",
     "register_metric",
+    "stacked_mnist_modes",
 ]
