@@ -127,6 +127,7 @@ LABEL_SMOOTHING = FRACTION
 DROPOUT = FRACTION
 PENALTY_WEIGHT = NON_NEGATIVE  # gradient_penalty, r1_gamma
 EMA_HALF_LIFE = POSITIVE
+EMA_RAMPUP = POSITIVE
 
 
 def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
