@@ -286,6 +286,8 @@ def _run(
     latest = _resume_point(folder, config, resume)
     data = _resolve_data(config)
     start_step = int(latest["step"]) if latest is not None else 0
+    if config.runtime.strategy == "multi_worker":
+        distribute.check_same_step(start_step, folder.root)
     if latest is not None:
         _drop_after(folder, latest, data)
     if start_step >= data.total_steps and folder.gan.is_file() and folder.generator.is_file():
