@@ -17,6 +17,14 @@ classifier's class coverage, classifier score and Fréchet classifier distance
 against held-out real images, and the Gaussian Parzen-window estimate next to
 Goodfellow et al.'s 225 +- 2.
 
+For Stacked MNIST (`--only stacked_veegan,stacked_quarter_d`) it builds the
+stacked training set from the MNIST IDX files in `--mnist_dir` with
+`kgan.data` (`stacked_mnist`), trains kgan's digit classifier on all but the
+last 2,000 of those digits (its accuracy is measured on them), trains the
+presets of `STACKED_PRESETS` for `--stacked_steps` steps per seed, and scores
+`--stacked_samples` samples with `kgan.metrics.stacked_mnist_modes` (modes of
+1,000 and KL to uniform) next to PacGAN's and GDPP's tables.
+
 Results go to `--out` (default runs/bench_quality): `results.json`, one JSONL
 line per trained model, and `quality_2d.png` (samples of seed 0 over the real
 points).
@@ -45,6 +53,31 @@ PUBLISHED_2D = [
     ("GAN (PacGAN paper)", 6.3, 98.2, 17.3, 94.8, "Lin et al., 2018, Table 2"),
     ("PacGAN4", 7.8, 95.9, 24.8, 93.6, "Lin et al., 2018, Table 2"),
 ]
+# Stacked MNIST, published (modes of 1,000, KL): (method, modes, KL, source).
+PUBLISHED_STACKED = {
+    "stacked_veegan": [
+        ("DCGAN (VEEGAN paper)", 99, 3.40, "Srivastava et al., 2017 / Lin et al., 2018, Table 2"),
+        ("DCGAN (PacGAN paper)", 78.9, 4.50, "Lin et al., 2018, Table 2"),
+        ("ALI", 16, 5.40, "Lin et al., 2018, Table 2"),
+        ("Unrolled GAN", 48.7, 4.32, "Lin et al., 2018, Table 2"),
+        ("VEEGAN", 150, 2.95, "Lin et al., 2018, Table 2"),
+        ("PacDCGAN2", 1000, 0.06, "Lin et al., 2018, Table 2"),
+        ("PacDCGAN4", 1000, 0.07, "Lin et al., 2018, Table 2"),
+        ("DCGAN (GDPP paper)", 427, 3.16, "Elfeki et al., 2019, Table 3"),
+        ("WGAN-GP", 995, 0.148, "Elfeki et al., 2019, Table 3"),
+        ("GDPP-GAN", 1000, 0.135, "Elfeki et al., 2019, Table 3"),
+    ],
+    "stacked_quarter_d": [
+        ("DCGAN, D = 1/4 G", 30.6, 5.99, "Lin et al., 2018, Table 3"),
+        ("Unrolled GAN (10 steps)", 327, 4.66, "Lin et al., 2018, Table 3"),
+        ("PacDCGAN4", 667, 1.81, "Lin et al., 2018, Table 3"),
+        ("DCGAN, D = 1/2 G", 628, 2.58, "Lin et al., 2018, Table 3"),
+        ("PacDCGAN3, D = 1/2 G", 867, 0.90, "Lin et al., 2018, Table 3"),
+    ],
+}
+STACKED_TARGETS = {"stacked_veegan": (1000, 0.05), "stacked_quarter_d": (900, 0.5)}
+STACKED_SAMPLES = {"stacked_veegan": 26_000, "stacked_quarter_d": 25_600}
+STACKED_CLASSIFIER_HOLDOUT = 2000
 PAPER_PARZEN_MNIST = (225.0, 2.0)  # Goodfellow et al., 2014, Table 1
 TARGETS = {"ring8": (8, 97.0), "grid25": (25, 95.0)}
 NUM_EVAL_SAMPLES = 2500
@@ -103,6 +136,36 @@ QUALITY_PRESETS: dict[str, dict[str, Any]] = _quality_presets()
 --preset=grid25` trains the same way); the others are the baseline and the
 ablations that show what packing buys.
 """
+
+
+def _stacked_presets() -> dict[str, dict[str, Any]]:
+    from kgan.train import presets
+
+    veegan, quarter = presets.get("stacked_mnist_veegan"), presets.get("stacked_mnist_quarter_d")
+    plain = {"num_packed": 1, "ema_half_life": None}
+    return {
+        # kgan's recipes: the presets of the same names.
+        "stacked_mnist_veegan": veegan,
+        "stacked_mnist_quarter_d": quarter,
+        # The papers' plain DCGANs as kgan runs them: no packing, no EMA.
+        "veegan_dcgan": dict(veegan, **plain, batch_size=64),
+        "quarter_d_dcgan": dict(quarter, **plain, batch_size=128),
+        # Ablations: packing without the EMA.
+        "veegan_pack2_noema": dict(veegan, ema_half_life=None),
+        "quarter_d_pack4_noema": dict(quarter, ema_half_life=None),
+    }
+
+
+STACKED_PRESETS: dict[str, dict[str, Any]] = _stacked_presets()
+"""Stacked MNIST settings (`TrainConfig` fields): kgan's presets, the plain DCGANs, ablations."""
+STACKED_SETTING = {
+    name: "stacked_veegan" if "veegan" in name else "stacked_quarter_d" for name in STACKED_PRESETS
+}
+"""Which setting (its published table) each of `STACKED_PRESETS` belongs to."""
+STACKED_DEFAULT = {
+    "stacked_veegan": ["veegan_dcgan", "stacked_mnist_veegan"],
+    "stacked_quarter_d": ["quarter_d_dcgan", "stacked_mnist_quarter_d"],
+}
 
 MNIST_PRESET: dict[str, Any] = dict(
     latent_dim=64,
@@ -399,6 +462,117 @@ def print_mnist(result: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------------------
+# Stacked MNIST
+# ---------------------------------------------------------------------------
+
+
+def stacked_classifier(args) -> tuple[Any, float, str]:
+    """kgan's digit classifier on the MNIST of `--mnist_dir`, minus the last 2,000 digits."""
+    from kgan.data import mnist_arrays
+    from kgan.eval.stacked import train_digit_classifier
+
+    x, y = mnist_arrays("train", data_dir=args.mnist_dir, download=False)
+    start = time.perf_counter()
+    clf, accuracy = train_digit_classifier(
+        x, y, holdout=STACKED_CLASSIFIER_HOLDOUT, epochs=args.classifier_epochs, seed=0
+    )
+    source = f"{len(x)} MNIST digits from {args.mnist_dir}"
+    _log(
+        f"  digit classifier: trained on {len(x) - STACKED_CLASSIFIER_HOLDOUT}, "
+        f"{accuracy:.2%} on the last {STACKED_CLASSIFIER_HOLDOUT} "
+        f"({time.perf_counter() - start:.0f} s)"
+    )
+    return clf, accuracy, source
+
+
+def train_stacked(preset: dict[str, Any], seed: int, args) -> tuple[Any, float, int]:
+    """Trains one GAN on stacked_mnist for `--stacked_steps` steps; returns it, seconds, steps."""
+    from kgan import data
+    from kgan.train import TrainConfig, build_gan
+
+    settings = dict(preset, seed=seed, data_dir=args.mnist_dir)
+    if args.stacked_examples is not None:
+        settings["num_examples"] = args.stacked_examples
+    config = TrainConfig(**settings)
+    config.validate()
+    full = config.run.epochs * (config.data.num_examples // config.data.batch_size)
+    steps = args.stacked_steps or full
+    gan = build_gan(config, (28, 28, 3), total_steps=steps)
+    x, _ = data.load_arrays(
+        "stacked_mnist", data_dir=args.mnist_dir, download=False, seed=seed,
+        num_examples=config.data.num_examples,
+    )  # fmt: skip
+    ds = data.from_arrays(x, batch_size=config.data.batch_size, seed=seed).repeat()
+    start = time.perf_counter()
+    gan.fit(ds, epochs=1, steps_per_epoch=steps, verbose=2 if args.verbose else 0)
+    return gan, time.perf_counter() - start, steps
+
+
+def run_stacked(setting: str, names: list[str], seeds: list[int], clf, args, out: Path):
+    from kgan.eval import sampler
+    from kgan.eval.stacked import stacked_mnist_scores
+
+    num = args.stacked_samples or STACKED_SAMPLES[setting]
+    results = []
+    for name in names:
+        runs = []
+        for seed in seeds:
+            gan, seconds, steps = train_stacked(STACKED_PRESETS[name], seed, args)
+            scores = stacked_mnist_scores(clf, sampler(gan, seed=20_000 + seed), num_samples=num)
+            scores.update(seed=seed, steps=steps, seconds=round(seconds, 1), samples=num)
+            runs.append(scores)
+            _log(
+                f"  {setting} `{name}` seed {seed}: {scores['modes']}/1000 modes, "
+                f"KL {scores['kl']:.3f} ({steps} steps, {seconds:.0f} s)"
+            )
+            with open(out / "runs.jsonl", "a", encoding="utf-8") as f:
+                f.write(json.dumps({"setting": setting, "preset": name, **scores}) + "\n")
+            if seed == seeds[0]:
+                from kgan_runtime.images import save_grid
+
+                save_grid(gan.generate(64, seed=7), out / f"{setting}_{name}.png", nrow=8)
+        target_modes, target_kl = STACKED_TARGETS[setting]
+        results.append({
+            "setting": setting, "preset": name, "settings": STACKED_PRESETS[name],
+            "seeds": seeds, "runs": runs,
+            "modes": mean_se([r["modes"] for r in runs]), "kl": mean_se([r["kl"] for r in runs]),
+            "target_met_every_seed": all(
+                r["modes"] >= target_modes and r["kl"] <= target_kl for r in runs
+            ),
+        })  # fmt: skip
+    return results
+
+
+def print_stacked(results: list[dict[str, Any]], accuracy: float, source: str, args) -> None:
+    for setting in dict.fromkeys(r["setting"] for r in results):
+        _log(f"\n| Stacked MNIST, {setting} | modes (of 1000) | KL |")
+        _log("|---|---|---|")
+        for method, modes, kl, where in PUBLISHED_STACKED[setting]:
+            _log(f"| {method} (published: {where}) | {modes:g} | {kl:g} |")
+        for r in (r for r in results if r["setting"] == setting):
+            (m, mse), (k, kse) = r["modes"], r["kl"]
+            steps = r["runs"][0]["steps"]
+            _log(
+                f"| kgan `{r['preset']}` ({len(r['seeds'])} seeds, {steps} steps) | "
+                f"{m:.1f} ± {mse:.1f} | {k:.3f} ± {kse:.3f} |"
+            )
+        target_modes, target_kl = STACKED_TARGETS[setting]
+        for r in (r for r in results if r["setting"] == setting):
+            verdict = "MET" if r["target_met_every_seed"] else "MISSED"
+            _log(
+                f"{setting} `{r['preset']}`: target >= {target_modes} modes and KL <= "
+                f"{target_kl} in every seed: {verdict}"
+            )
+    _log(
+        f"\nProtocol: stacked images drawn from {source} (the papers: the 60,000 training "
+        f"digits); digit classifier: kgan's, {accuracy:.2%} accurate on "
+        f"{STACKED_CLASSIFIER_HOLDOUT} held-out digits; z is normal (VEEGAN's DCGAN: uniform), "
+        "kgan's DCGAN for 28x28 (2 upsamplings, 4x4 kernels) rather than carpedm20's (4, 5x5), "
+        "one G step per D step (VEEGAN's code: two)."
+    )
+
+
+# ---------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------
 
@@ -422,8 +596,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="ring8,grid25,mnist",
-        help="comma-separated subset of ring8, grid25, mnist",
+        help="comma-separated subset of ring8, grid25, mnist, stacked_veegan, stacked_quarter_d",
     )
+    parser.add_argument(
+        "--stacked_presets",
+        default=None,
+        help="comma-separated STACKED_PRESETS for each Stacked MNIST setting (default: the plain "
+        "DCGAN and kgan's preset of the setting)",
+    )
+    parser.add_argument(
+        "--stacked_steps",
+        type=int,
+        default=None,
+        help="training steps per Stacked MNIST run (default: the preset's full budget)",
+    )
+    parser.add_argument("--stacked_seeds", type=int, default=5, help="seeds per Stacked preset")
+    parser.add_argument(
+        "--stacked_samples", type=int, default=None, help="samples scored (default 26,000/25,600)"
+    )
+    parser.add_argument(
+        "--stacked_examples",
+        type=int,
+        default=None,
+        help="stacked training images (default 128,000)",
+    )
+    parser.add_argument("--classifier_epochs", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=10, help="seeds per 2-D preset (0..N-1)")
     parser.add_argument("--first_seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None, help="override the 2-D epochs")
@@ -444,11 +641,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     only = [s.strip() for s in args.only.split(",") if s.strip()]
-    unknown = sorted(set(only) - {"ring8", "grid25", "mnist"})
+    known = {"ring8", "grid25", "mnist", *STACKED_DEFAULT}
+    unknown = sorted(set(only) - known)
     if unknown:
-        parser.error(
-            f"Unknown --only {unknown}. Expected a subset of ['grid25', 'mnist', 'ring8']."
-        )
+        parser.error(f"Unknown --only {unknown}. Expected a subset of {sorted(known)}.")
+    stacked_names = None
+    if args.stacked_presets:
+        stacked_names = [p.strip() for p in args.stacked_presets.split(",") if p.strip()]
+        bad = sorted(set(stacked_names) - set(STACKED_PRESETS))
+        if bad:
+            parser.error(
+                f"Unknown --stacked_presets {bad}. Expected some of {sorted(STACKED_PRESETS)}."
+            )
     presets = None
     if args.presets:
         presets = [p.strip() for p in args.presets.split(",") if p.strip()]
@@ -475,6 +679,22 @@ def main(argv: list[str] | None = None) -> int:
         )
         _log(f"picture: {picture}")
         report["2d"] = results_2d
+    stacked_settings = [s for s in STACKED_DEFAULT if s in only]
+    if stacked_settings:
+        clf, accuracy, source = stacked_classifier(args)
+        stacked_seeds = list(range(args.first_seed, args.first_seed + args.stacked_seeds))
+        stacked = []
+        for setting in stacked_settings:
+            names = [
+                n for n in (stacked_names or STACKED_DEFAULT[setting])
+                if STACKED_SETTING[n] == setting
+            ]  # fmt: skip
+            _log(f"{setting}: {names}, seeds {stacked_seeds}")
+            stacked += run_stacked(setting, names, stacked_seeds, clf, args, out)
+        print_stacked(stacked, accuracy, source, args)
+        report["stacked_mnist"] = {
+            "classifier_accuracy": accuracy, "source": source, "results": stacked,
+        }  # fmt: skip
     if "mnist" in only:
         report["mnist"] = run_mnist(args, out)
         print_mnist(report["mnist"])
