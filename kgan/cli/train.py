@@ -9,8 +9,9 @@ terminal each epoch shows a progress bar; otherwise one line per epoch.
 
 Running the same command again resumes the run from its last checkpoint (a
 finished run says so and exits 0; a larger --epochs continues it). Errors are
-one line on stderr: exit status 2 for bad input, 3 when training diverged,
-128 + N when signal N stopped it (after a checkpoint).
+one line on stderr: exit status 2 for bad input, a run folder in use by another
+process or a full disk, 3 when training diverged, 128 + N when signal N stopped it
+(after a checkpoint).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def _epochs(steps: int, steps_per_epoch: int) -> str:
 
 def main(argv: list[str]) -> int:
     quiet_tensorflow()
-    from kgan.train import Diverged, Interrupted, TrainConfig, dry_run, train
+    from kgan.train import DiskFull, Diverged, Interrupted, TrainConfig, dry_run, train
     from kgan.train.callbacks import EpochProgress
     from kgan_runtime.fileio import FolderLocked
 
@@ -137,7 +138,7 @@ def main(argv: list[str]) -> int:
             config.run.epochs, lambda: _steps_per_epoch(out), bar=sys.stdout.isatty()
         )
         result = train(config.replace(verbose=0), out, resume=FLAGS.resume, callbacks=[progress])
-    except (ValueError, FolderLocked) as err:
+    except (ValueError, FolderLocked, DiskFull) as err:
         return fail("kgan-train", err)
     except Diverged as err:
         print(f"kgan-train: {err}", file=sys.stderr)
@@ -173,7 +174,12 @@ def main(argv: list[str]) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    app.run(main, flags_parser=one_line_parser("kgan-train"))
+    try:
+        app.run(main, flags_parser=one_line_parser("kgan-train"))
+    except KeyboardInterrupt:  # SIGINT before training set its own handlers
+        print("kgan-train: SIGINT received before training started; nothing trained.",
+              file=sys.stderr)  # fmt: skip
+        sys.exit(128 + 2)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import keras
@@ -9,25 +10,20 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from kgan import _keras_compat, rules
 from kgan.core import losses as losses_lib
-from kgan.core import penalties, rng
+from kgan.core import penalties, rng, sampling
 from kgan.core.augment import DiffAugment
+from kgan.core.ema import GeneratorEMA
 from kgan.core.replicas import num_replicas, replica_slice
-from kgan_runtime.latents import default_labels, sample_latents
+from kgan.core.signature import generator_signature
+from kgan.core.step_loop import DistributedStepLoop
 
 _TRACKED = ("d_loss", "g_loss", "d_real", "d_fake")
 
 
-def _is_multi_worker(strategy: tf.distribute.Strategy) -> bool:
-    """True under a `MultiWorkerMirroredStrategy` that spans several workers."""
-    return (
-        isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
-        and strategy.extended._in_multi_worker_mode()
-    )
-
-
 @keras.saving.register_keras_serializable(package="kgan")
-class GAN(keras.Model):
+class GAN(DistributedStepLoop, keras.Model):
     """A generative adversarial network trained with `model.fit`.
 
     `fit` runs Algorithm 1 of Goodfellow et al. (2014): each batch of `B`
@@ -110,41 +106,16 @@ class GAN(keras.Model):
         **kwargs: Any,
     ):
         super().__init__(**kwargs)
-        if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
-            raise TypeError(
-                "generator and discriminator must be keras.Model instances; got "
-                f"{type(generator).__name__} and {type(discriminator).__name__}."
-            )
-        if not isinstance(d_steps, int) or isinstance(d_steps, bool) or d_steps < 1:
-            raise ValueError(f"d_steps must be a positive integer; got d_steps={d_steps!r}.")
         self.loss_fns = losses_lib.get(loss)
-        if label_smoothing and not self.loss_fns.supports_label_smoothing:
-            raise ValueError(f"label_smoothing applies to the logistic losses, not loss={loss!r}.")
-        if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(f"label_smoothing must be in [0, 1); got {label_smoothing!r}.")
-        for name, value in (("gradient_penalty", gradient_penalty), ("r1_gamma", r1_gamma)):
-            if value < 0:
-                raise ValueError(f"{name} must be >= 0; got {value!r}.")
-        if not isinstance(r1_interval, int) or r1_interval < 1:
-            raise ValueError(f"r1_interval must be a positive integer; got {r1_interval!r}.")
-        if ema_half_life is not None and ema_half_life <= 0:
-            raise ValueError(f"ema_half_life must be > 0 or None; got {ema_half_life!r}.")
-        if reuse_fake and d_steps != 1:
-            raise ValueError("reuse_fake=True needs d_steps=1: there is one fake batch to reuse.")
-
+        _check_arguments(
+            generator, discriminator, self.loss_fns, loss, d_steps=d_steps,
+            label_smoothing=label_smoothing, gradient_penalty=gradient_penalty,
+            r1_gamma=r1_gamma, r1_interval=r1_interval, ema_half_life=ema_half_life,
+            ema_rampup=ema_rampup, reuse_fake=reuse_fake,
+        )  # fmt: skip
         self.generator = generator
         self.discriminator = discriminator
-        self.num_classes = self._infer_num_classes(generator, discriminator)
-        inferred = self._infer_latent_dim(generator)
-        if latent_dim is None:
-            latent_dim = inferred
-        elif inferred is not None and latent_dim != inferred:
-            raise ValueError(
-                f"latent_dim={latent_dim} does not match the generator's input size {inferred}."
-            )
-        if latent_dim is None:
-            raise ValueError("latent_dim could not be read from the generator; pass it.")
-        self.latent_dim = int(latent_dim)
+        self.latent_dim, self.num_classes = _signature(generator, discriminator, latent_dim)
         self.sample_shape = tuple(generator.output_shape[1:])
         self.d_steps = d_steps
         self.loss_name = loss
@@ -156,18 +127,13 @@ class GAN(keras.Model):
         self.ema_half_life = None if ema_half_life is None else float(ema_half_life)
         self.ema_rampup = None if ema_rampup is None else float(ema_rampup)
         self.reuse_fake = bool(reuse_fake)
-        if isinstance(augment, str):
-            augment = DiffAugment(augment)
-        if augment is not None and not isinstance(augment, DiffAugment):
-            raise TypeError(
-                f"augment must be a policy string or a DiffAugment; got {type(augment).__name__}."
+        self.augment = _augmentation(augment, self.sample_shape)
+        # The discriminator's loss, bound once to its label smoothing.
+        self._discriminator_loss = self.loss_fns.discriminator
+        if self.loss_fns.supports_label_smoothing:
+            self._discriminator_loss = functools.partial(
+                self.loss_fns.discriminator, label_smoothing=self.label_smoothing
             )
-        if augment is not None and len(self.sample_shape) != 3:
-            raise ValueError(
-                f"augment needs image samples (height, width, channels); this generator "
-                f"makes samples of shape {self.sample_shape}."
-            )
-        self.augment = augment
 
         self.seed_generator = keras.random.SeedGenerator(seed, name="train_seed")
         self.eval_seed_generator = keras.random.SeedGenerator(
@@ -179,11 +145,11 @@ class GAN(keras.Model):
         if self.r1_gamma:
             self.trackers["r1"] = keras.metrics.Mean(name="r1")
 
-        self.ema_generator = None
+        self.ema = None
+        self.ema_generator = None  # tracked here, so the .keras file keeps its weights' path
         if self.ema_half_life is not None:
-            self.ema_generator = keras.models.clone_model(generator)
-            self.ema_generator.set_weights(generator.get_weights())
-            self.ema_generator.trainable = False
+            self.ema = GeneratorEMA(generator, self.ema_half_life, self.ema_rampup)
+            self.ema_generator = self.ema.model
 
         self.d_optimizer = None
         self.g_optimizer = None
@@ -191,31 +157,6 @@ class GAN(keras.Model):
         # GAN is built: without this, Keras would build it by calling
         # `call()` on a batch of *images* under tf.distribute.
         self.built = True
-
-    # ------------------------------------------------------------------ setup
-
-    @staticmethod
-    def _infer_latent_dim(generator: keras.Model) -> int | None:
-        shapes = generator.input_shape
-        z_shape = shapes[0] if isinstance(shapes, list) else shapes
-        return None if z_shape is None or z_shape[-1] is None else int(z_shape[-1])
-
-    @staticmethod
-    def _infer_num_classes(generator: keras.Model, discriminator: keras.Model) -> int | None:
-        g_cond = isinstance(generator.input_shape, list) and len(generator.input_shape) == 2
-        d_cond = isinstance(discriminator.input_shape, list) and len(discriminator.input_shape) == 2
-        if g_cond != d_cond:
-            raise ValueError(
-                "Both networks must be conditional (two inputs: samples or z, and labels) or "
-                f"neither; got a generator with inputs {generator.input_shape} and a "
-                f"discriminator with inputs {discriminator.input_shape}."
-            )
-        if not g_cond:
-            return None
-        for layer in generator.layers:
-            if isinstance(layer, keras.layers.Embedding):
-                return int(layer.input_dim)
-        raise ValueError("A conditional generator needs an Embedding layer for its labels.")
 
     def compile(
         self,
@@ -283,91 +224,6 @@ class GAN(keras.Model):
     def metrics(self) -> list[keras.metrics.Metric]:
         return list(self.trackers.values())
 
-    # ------------------------------------------------------ tf.distribute glue
-
-    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
-        """Skips Keras's symbolic build: both networks and optimizers are already built.
-
-        Under a strategy Keras would pull a batch and `strategy.reduce` it,
-        which fails for a `PerReplica` batch under MultiWorkerMirroredStrategy.
-        """
-        if self.built and all(layer.built for layer in self._flatten_layers()):
-            return
-        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
-
-    def make_train_function(self, force: bool = False):
-        if self.train_function is not None and not force:
-            return self.train_function
-        if not self._needs_own_step_loop():
-            return super().make_train_function(force=force)
-        self.train_function = self._distributed_function(self.train_step)
-        return self.train_function
-
-    def make_test_function(self, force: bool = False):
-        if self.test_function is not None and not force:
-            return self.test_function
-        if not self._needs_own_step_loop():
-            return super().make_test_function(force=force)
-        self.test_function = self._distributed_function(self.test_step)
-        return self.test_function
-
-    def _needs_own_step_loop(self) -> bool:
-        strategy = self.distribute_strategy
-        if self.run_eagerly:
-            return False
-        if _is_multi_worker(strategy):
-            return True
-        mirrored = (tf.distribute.MirroredStrategy, tf.distribute.MultiWorkerMirroredStrategy)
-        return isinstance(strategy, mirrored) and self.steps_per_execution > 1
-
-    def _distributed_function(self, step_function):
-        """The step function of `fit`/`evaluate` where Keras 3.15's own one fails.
-
-        Under MultiWorkerMirroredStrategy Keras reduces the scalar logs with
-        `strategy.reduce("MEAN", v, axis=0)` ("Invalid reduction dimension
-        0"); and under both mirrored strategies, with `steps_per_execution >
-        1`, its `tf.while_loop` runs the step inside a `tf.cond`, where the
-        cross-replica ops lose their inputs ("You must feed a value for
-        placeholder tensor"). This one reduces the logs with `axis=None` in a
-        single all-reduce, and runs the step in the loop body itself, outside
-        any `tf.cond`. It keeps Keras's protocol: called with the distributed
-        iterator, it runs up to `steps_per_execution` steps and raises
-        `OutOfRangeError` when the data is exhausted.
-        """
-        strategy = self.distribute_strategy
-        steps = int(self.steps_per_execution)
-
-        def one_step(data):
-            logs = strategy.run(step_function, args=(data,))
-            names = sorted(logs)
-            stacked = strategy.run(lambda d: tf.stack([d[n] for n in names]), args=(logs,))
-            values = strategy.reduce("MEAN", stacked, axis=None)
-            return {name: values[i] for i, name in enumerate(names)}
-
-        if self.jit_compile:
-            one_step = tf.function(one_step, jit_compile=True)
-
-        @tf.function(reduce_retracing=True)
-        def multi_step_on_iterator(iterator):
-            logs = one_step(iterator.get_next())
-            if steps == 1:
-                return logs
-
-            def more(i, logs, optional):
-                return tf.logical_and(i < steps, optional.has_value())
-
-            def body(i, logs, optional):
-                logs = one_step(optional.get_value())
-                optional = tf.cond(i + 1 < steps, iterator.get_next_as_optional, lambda: optional)
-                return i + 1, logs, optional
-
-            _, logs, _ = tf.while_loop(
-                more, body, [tf.constant(1), logs, iterator.get_next_as_optional()]
-            )
-            return logs
-
-        return multi_step_on_iterator
-
     @property
     def inference_generator(self) -> keras.Model:
         """The generator used for sampling and export: the EMA one when enabled."""
@@ -407,8 +263,8 @@ class GAN(keras.Model):
     def _all_seed_generators(self) -> list[keras.random.SeedGenerator]:
         """Every RNG state of the model: the GAN's own and its layers' (dropout, ...)."""
         found = [self.seed_generator, self.eval_seed_generator]
-        for layer in self._flatten_layers(include_self=False):
-            found.extend(getattr(layer, "_seed_generators", []))
+        for layer in _keras_compat.sublayers(self):
+            found.extend(_keras_compat.seed_generators(layer))
         unique, seen = [], set()
         for generator in found:
             if id(generator) not in seen:
@@ -445,10 +301,11 @@ class GAN(keras.Model):
         labels: np.ndarray | list[int] | None = None,
         batch_size: int = 256,
     ) -> np.ndarray:
-        """Returns `n` samples as a NumPy array.
+        """Returns `n` samples of the inference generator as a NumPy array.
 
         Latents come from `kgan.sample_latents(n, latent_dim, seed)` (NumPy),
-        so `kgan_runtime.OnnxGenerator.sample(n, seed=seed)` reproduces them.
+        so `kgan_runtime.OnnxGenerator.sample(n, seed=seed)` reproduces them
+        (see `kgan.core.sampling`).
 
         Args:
             n: number of samples.
@@ -461,36 +318,10 @@ class GAN(keras.Model):
             >>> gan.generate(4, seed=0).shape  # doctest: +SKIP
             (4, 28, 28, 1)
         """
-        z = sample_latents(n, self.latent_dim, seed)
-        labels = self._check_labels(labels, n)
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
-        outputs = []
-        for start in range(0, n, batch_size):
-            inputs = z[start : start + batch_size]
-            if labels is not None:
-                inputs = [inputs, labels[start : start + batch_size]]
-            outputs.append(ops.convert_to_numpy(self.inference_generator(inputs, training=False)))
-        return np.concatenate(outputs).astype(np.float32)
-
-    def _check_labels(self, labels, n: int) -> np.ndarray | None:
-        if self.num_classes is None:
-            if labels is not None:
-                raise ValueError("labels were given, but this GAN is not conditional.")
-            return None
-        if labels is None:
-            return default_labels(n, self.num_classes)
-        labels = np.asarray(labels)
-        if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-            raise ValueError(
-                f"labels must be {n} integers; got shape {labels.shape} dtype {labels.dtype}."
-            )
-        if labels.size and (labels.min() < 0 or labels.max() >= self.num_classes):
-            raise ValueError(
-                f"labels must lie in [0, {self.num_classes}); got values in "
-                f"[{labels.min()}, {labels.max()}]."
-            )
-        return labels.astype(np.int32)
+        return sampling.generate(
+            self.inference_generator, n, latent_dim=self.latent_dim,
+            num_classes=self.num_classes, seed=seed, labels=labels, batch_size=batch_size,
+        )  # fmt: skip
 
     # ------------------------------------------------------------- training
 
@@ -506,6 +337,9 @@ class GAN(keras.Model):
 
     def _d_inputs(self, samples, labels):
         return samples if labels is None else [samples, labels]
+
+    def _g_inputs(self, z, labels):
+        return z if labels is None else [z, labels]
 
     def _critic(self, inputs, training: bool = True):
         """The discriminator as training sees it: behind DiffAugment when `augment` is set.
@@ -535,13 +369,28 @@ class GAN(keras.Model):
             )
         return batch // self.d_steps if batch is not None else ops.shape(real)[0] // self.d_steps
 
-    def _discriminator_losses(self, real, fake, labels, real_logits, fake_logits):
-        if self.loss_fns.supports_label_smoothing:
-            loss = self.loss_fns.discriminator(
-                real_logits, fake_logits, label_smoothing=self.label_smoothing
-            )
-        else:
-            loss = self.loss_fns.discriminator(real_logits, fake_logits)
+    def _minibatch(self, real, labels, i: int):
+        """Discriminator minibatch `i` of a batch: the strided slice `[i::d_steps]`."""
+        if self.d_steps == 1:
+            return real, labels
+        return real[i :: self.d_steps], None if labels is None else labels[i :: self.d_steps]
+
+    def _record(self, real_logits=None, fake_logits=None, **values) -> None:
+        """Updates the metrics: losses and penalties as given, `D(x)` from the logits."""
+        if real_logits is not None:
+            values["d_real"] = ops.sigmoid(ops.cast(real_logits, "float32"))
+        if fake_logits is not None:
+            values["d_fake"] = ops.sigmoid(ops.cast(fake_logits, "float32"))
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+
+    def _apply(self, optimizer, network: keras.Model, tape, scaled_loss) -> None:
+        variables = network.trainable_variables
+        optimizer.apply_gradients(zip(tape.gradient(scaled_loss, variables), variables))
+
+    def _discriminator_loss_and_penalties(self, real, fake, labels, real_logits, fake_logits):
+        """(the discriminator's loss with its penalties, {penalty name: value})."""
+        loss = self._discriminator_loss(real_logits, fake_logits)
         extras = {}
         if self.gradient_penalty:
             gp = penalties.gradient_penalty(
@@ -558,70 +407,46 @@ class GAN(keras.Model):
             loss = loss + r1
         return loss, extras
 
-    def _discriminator_step(self, real, labels, z):
-        fake = self.generator(self._g_inputs(z, labels), training=True)
-        fake = ops.stop_gradient(fake)
+    def _discriminator_phase(self, real, labels, fake) -> None:
+        """One discriminator update on real samples and (detached) fake ones."""
         with tf.GradientTape() as tape:
             real_logits = self._critic(self._d_inputs(real, labels), training=True)
             fake_logits = self._critic(self._d_inputs(fake, labels), training=True)
-            d_loss, extras = self._discriminator_losses(
+            d_loss, extras = self._discriminator_loss_and_penalties(
                 real, fake, labels, real_logits, fake_logits
             )
             scaled = self.d_optimizer.scale_loss(d_loss / num_replicas())
-        variables = self.discriminator.trainable_variables
-        grads = tape.gradient(scaled, variables)
-        self.d_optimizer.apply_gradients(zip(grads, variables))
-        self.trackers["d_loss"].update_state(d_loss)
-        self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
-        self.trackers["d_fake"].update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
-        for name, value in extras.items():
-            self.trackers[name].update_state(value)
+        self._apply(self.d_optimizer, self.discriminator, tape, scaled)
+        self._record(real_logits, fake_logits, d_loss=d_loss, **extras)
 
-    def _g_inputs(self, z, labels):
-        return z if labels is None else [z, labels]
+    def _discriminator_step(self, real, labels, z):
+        """The discriminator phase on fakes made from fresh latents `z`."""
+        fake = self.generator(self._g_inputs(z, labels), training=True)
+        self._discriminator_phase(real, labels, ops.stop_gradient(fake))
 
-    def _generator_step(self, z, labels, real):
+    def _generator_step(self, z, labels, real, *, discriminator_first: bool = False):
+        """One generator update on latents `z` (`real`: for losses that compare with real data).
+
+        With `discriminator_first`, the discriminator phase runs first on these
+        same fakes (detached): the reused-fake variant, one generator forward
+        pass for both phases.
+        """
         with tf.GradientTape() as tape:
             fake = self.generator(self._g_inputs(z, labels), training=True)
+            if discriminator_first:
+                self._discriminator_phase(real, labels, ops.stop_gradient(fake))
             fake_logits = self._critic(self._d_inputs(fake, labels), training=True)
             real_logits = None
             if self.loss_fns.generator_needs_real:
                 real_logits = self._critic(self._d_inputs(real, labels), training=True)
             g_loss = self.loss_fns.generator(fake_logits, real_logits)
             scaled = self.g_optimizer.scale_loss(g_loss / num_replicas())
-        variables = self.generator.trainable_variables
-        grads = tape.gradient(scaled, variables)
-        self.g_optimizer.apply_gradients(zip(grads, variables))
-        self.trackers["g_loss"].update_state(g_loss)
+        self._apply(self.g_optimizer, self.generator, tape, scaled)
+        self._record(g_loss=g_loss)
 
     def _reuse_fake_step(self, real, labels, z):
         """D then G on one fake batch: G's forward pass is shared by both phases."""
-        with tf.GradientTape() as g_tape:
-            fake = self.generator(self._g_inputs(z, labels), training=True)
-            with tf.GradientTape() as d_tape:
-                real_logits = self._critic(self._d_inputs(real, labels), training=True)
-                detached = ops.stop_gradient(fake)
-                fake_logits = self._critic(self._d_inputs(detached, labels), training=True)
-                d_loss, extras = self._discriminator_losses(
-                    real, detached, labels, real_logits, fake_logits
-                )
-                d_scaled = self.d_optimizer.scale_loss(d_loss / num_replicas())
-            d_vars = self.discriminator.trainable_variables
-            self.d_optimizer.apply_gradients(zip(d_tape.gradient(d_scaled, d_vars), d_vars))
-            g_logits = self._critic(self._d_inputs(fake, labels), training=True)
-            g_real_logits = None
-            if self.loss_fns.generator_needs_real:
-                g_real_logits = self._critic(self._d_inputs(real, labels), training=True)
-            g_loss = self.loss_fns.generator(g_logits, g_real_logits)
-            g_scaled = self.g_optimizer.scale_loss(g_loss / num_replicas())
-        g_vars = self.generator.trainable_variables
-        self.g_optimizer.apply_gradients(zip(g_tape.gradient(g_scaled, g_vars), g_vars))
-        self.trackers["d_loss"].update_state(d_loss)
-        self.trackers["g_loss"].update_state(g_loss)
-        self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
-        self.trackers["d_fake"].update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
-        for name, value in extras.items():
-            self.trackers[name].update_state(value)
+        self._generator_step(z, labels, real, discriminator_first=True)
 
     def train_step(self, data):
         if self.d_optimizer is None:
@@ -629,36 +454,19 @@ class GAN(keras.Model):
         real, labels = self._unpack(data)
         m = self._batch_split(real)
         if self.reuse_fake:
-            z = self._draw_latents(m, self.seed_generator)
-            self._reuse_fake_step(real, labels, z)
+            self._reuse_fake_step(real, labels, self._draw_latents(m, self.seed_generator))
         else:
             for i in range(self.d_steps):
-                real_i = real[i :: self.d_steps] if self.d_steps > 1 else real
-                labels_i = None
-                if labels is not None:
-                    labels_i = labels[i :: self.d_steps] if self.d_steps > 1 else labels
+                d_real, d_labels = self._minibatch(real, labels, i)
                 z = self._draw_latents(m, self.seed_generator)
-                self._discriminator_step(real_i, labels_i, z)
-            z = self._draw_latents(m, self.seed_generator)
-            self._generator_step(z, labels_i, real_i)
-        if self.ema_generator is not None:
-            self._update_ema(m)
+                self._discriminator_step(d_real, d_labels, z)
+            # The generator's minibatch is the last discriminator minibatch: its labels
+            # condition the fakes, its samples feed losses that compare with real data.
+            g_real, g_labels = self._minibatch(real, labels, self.d_steps - 1)
+            self._generator_step(self._draw_latents(m, self.seed_generator), g_labels, g_real)
+        if self.ema is not None:
+            self.ema.update(self.generator, m * num_replicas(), self.g_optimizer.iterations)
         return {name: tracker.result() for name, tracker in self.trackers.items()}
-
-    def _update_ema(self, local_batch) -> None:
-        """Moves the EMA generator towards the generator (Karras et al., 2020)."""
-        batch = ops.cast(local_batch * num_replicas(), "float32")
-        half_life = ops.convert_to_tensor(self.ema_half_life, "float32")
-        if self.ema_rampup is not None:
-            seen = ops.cast(self.g_optimizer.iterations, "float32") * batch
-            half_life = ops.minimum(half_life, seen * self.ema_rampup)
-        beta = ops.power(0.5, batch / ops.maximum(half_life, 1e-8))
-        trainable = {id(w) for w in self.generator.trainable_weights}
-        for w, ema_w in zip(self.generator.weights, self.ema_generator.weights):
-            if id(w) in trainable:
-                ema_w.assign(w + (ema_w - w) * ops.cast(beta, ema_w.dtype))
-            else:  # batch-norm statistics and other buffers are copied
-                ema_w.assign(w)
 
     def test_step(self, data):
         """Reports the training metrics on `data` without changing any weight."""
@@ -668,19 +476,73 @@ class GAN(keras.Model):
         fake = self.generator(self._g_inputs(z, labels), training=False)
         real_logits = self.discriminator(self._d_inputs(real, labels), training=False)
         fake_logits = self.discriminator(self._d_inputs(fake, labels), training=False)
-        if self.loss_fns.supports_label_smoothing:
-            d_loss = self.loss_fns.discriminator(
-                real_logits, fake_logits, label_smoothing=self.label_smoothing
-            )
-        else:
-            d_loss = self.loss_fns.discriminator(real_logits, fake_logits)
-        g_loss = self.loss_fns.generator(fake_logits, real_logits)
-        self.trackers["d_loss"].update_state(d_loss)
-        self.trackers["g_loss"].update_state(g_loss)
-        self.trackers["d_real"].update_state(ops.sigmoid(ops.cast(real_logits, "float32")))
-        self.trackers["d_fake"].update_state(ops.sigmoid(ops.cast(fake_logits, "float32")))
+        self._record(
+            real_logits,
+            fake_logits,
+            d_loss=self._discriminator_loss(real_logits, fake_logits),
+            g_loss=self.loss_fns.generator(fake_logits, real_logits),
+        )
         return {name: self.trackers[name].result() for name in _TRACKED}
 
     def summary(self, *args, **kwargs):  # pragma: no cover - printing only
         self.generator.summary(*args, **kwargs)
         self.discriminator.summary(*args, **kwargs)
+
+
+def _check_arguments(
+    generator: Any, discriminator: Any, loss_fns: losses_lib.GANLoss, loss: str, **values: Any
+) -> None:
+    """Checks `GAN`'s arguments against `kgan.rules`, the ranges `TrainConfig` uses too."""
+    if not isinstance(generator, keras.Model) or not isinstance(discriminator, keras.Model):
+        raise TypeError(
+            "generator and discriminator must be keras.Model instances; got "
+            f"{type(generator).__name__} and {type(discriminator).__name__}."
+        )
+    rules.POSITIVE_INT.check("d_steps", values["d_steps"])
+    if values["label_smoothing"] and not loss_fns.supports_label_smoothing:
+        raise ValueError(f"label_smoothing applies to the logistic losses, not loss={loss!r}.")
+    rules.LABEL_SMOOTHING.check("label_smoothing", values["label_smoothing"])
+    rules.PENALTY_WEIGHT.check("gradient_penalty", values["gradient_penalty"])
+    rules.PENALTY_WEIGHT.check("r1_gamma", values["r1_gamma"])
+    rules.POSITIVE_INT.check("r1_interval", values["r1_interval"])
+    rules.EMA_HALF_LIFE.check("ema_half_life", values["ema_half_life"], optional=True)
+    rules.EMA_RAMPUP.check("ema_rampup", values["ema_rampup"], optional=True)
+    if values["reuse_fake"] and values["d_steps"] != 1:
+        raise ValueError("reuse_fake=True needs d_steps=1: there is one fake batch to reuse.")
+
+
+def _signature(
+    generator: keras.Model, discriminator: keras.Model, latent_dim: int | None
+) -> tuple[int, int | None]:
+    """(latent_dim, num_classes) of the pair: read from the generator, checked against D."""
+    signature = generator_signature(generator)
+    if latent_dim is not None and latent_dim != signature.latent_dim:
+        raise ValueError(
+            f"latent_dim={latent_dim} does not match the generator's input size "
+            f"{signature.latent_dim}."
+        )
+    d_conditional = isinstance(discriminator.input_shape, list) and (
+        len(discriminator.input_shape) == 2
+    )
+    if d_conditional != (signature.num_classes is not None):
+        raise ValueError(
+            "Both networks must be conditional (two inputs: samples or z, and labels) or "
+            f"neither; got a generator with inputs {generator.input_shape} and a "
+            f"discriminator with inputs {discriminator.input_shape}."
+        )
+    return signature.latent_dim, signature.num_classes
+
+
+def _augmentation(augment: str | DiffAugment | None, sample_shape: tuple) -> DiffAugment | None:
+    if isinstance(augment, str):
+        augment = DiffAugment(augment)
+    if augment is not None and not isinstance(augment, DiffAugment):
+        raise TypeError(
+            f"augment must be a policy string or a DiffAugment; got {type(augment).__name__}."
+        )
+    if augment is not None and len(sample_shape) != 3:
+        raise ValueError(
+            f"augment needs image samples (height, width, channels); this generator "
+            f"makes samples of shape {sample_shape}."
+        )
+    return augment

@@ -186,28 +186,14 @@ def sampler(model: Any, seed: int | None = 0, *, labels: Any = None) -> Callable
     )
 
 
-def _generator_inputs(model: Any) -> tuple[int, int | None]:
-    """A generator model's latent size, and its class count (None: unconditional)."""
-    import keras
-
-    shapes = model.input_shape
-    conditional = isinstance(shapes, list) and len(shapes) == 2
-    latent_dim = int((shapes[0] if isinstance(shapes, list) else shapes)[-1])
-    if not conditional:
-        return latent_dim, None
-    for layer in reversed(model.layers):
-        if isinstance(layer, keras.layers.Embedding):
-            return latent_dim, int(layer.input_dim)
-    raise ValueError("A conditional generator needs an Embedding layer for its labels.")
-
-
 def _keras_sampler(
     model: Any, labels: Any, next_seed: Callable[[], int | None]
 ) -> Callable[[int], np.ndarray]:
+    from kgan.core.signature import generator_signature
     from kgan.eval.extractors import compiled_forward
     from kgan_runtime.latents import default_labels, sample_latents
 
-    latent_dim, num_classes = _generator_inputs(model)
+    latent_dim, num_classes = generator_signature(model)
     forward = compiled_forward(model)
 
     def draw_keras(n: int) -> np.ndarray:

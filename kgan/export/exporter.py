@@ -28,7 +28,6 @@ Example:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 import os
@@ -40,7 +39,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgan import rules
+from kgan import _keras_compat, rules
+from kgan.core.signature import generator_signature
 from kgan.export.destination import MANIFEST_NAME, check_expectations, check_out_dir
 from kgan.keras_file import load_keras
 from kgan.version import __version__
@@ -82,7 +82,7 @@ def _mixed_policies(model: keras.Model) -> list[str]:
     """The names of the dtype policies of `model`'s layers that do not compute in float32."""
     return [
         layer.dtype_policy.name
-        for layer in model._flatten_layers(include_self=False)
+        for layer in _keras_compat.sublayers(model)
         if not isinstance(layer, keras.layers.InputLayer)
         and layer.dtype_policy.compute_dtype != "float32"
     ]
@@ -111,21 +111,6 @@ def _float32_twin(generator: keras.Model) -> tuple[keras.Model, str | None]:
     return twin, mixed[0]
 
 
-def _num_classes(generator: keras.Model) -> int | None:
-    inputs = generator.inputs
-    if len(inputs) == 1:
-        return None
-    if len(inputs) != 2:
-        raise ValueError(
-            f"A generator takes z (and labels); this one has {len(inputs)} inputs: "
-            f"{[i.name for i in inputs]}."
-        )
-    for layer in generator.layers:
-        if isinstance(layer, keras.layers.Embedding):
-            return int(layer.input_dim)
-    raise ValueError("A conditional generator needs an Embedding layer for its labels.")
-
-
 def generator_contract(
     generator: keras.Model, *, output: str = "float", opset: int = 17
 ) -> Contract:
@@ -151,12 +136,7 @@ def generator_contract(
 
     if output not in OUTPUTS:
         raise ValueError(f"Unknown output={output!r}. Expected one of {list(OUTPUTS)}.")
-    latent_shape = generator.inputs[0].shape
-    if len(latent_shape) != 2 or latent_shape[-1] is None:
-        raise ValueError(
-            f"The generator's z input must be (batch, latent_dim); got {latent_shape}."
-        )
-    latent_dim = int(latent_shape[-1])
+    latent_dim, num_classes = generator_signature(generator)
     sample_shape = [int(s) for s in generator.output_shape[1:]]
     if len(sample_shape) == 3:
         layout = "NHWC"
@@ -173,7 +153,7 @@ def generator_contract(
         sample_shape=tuple(sample_shape),
         layout=layout,
         sample_dtype="uint8" if output == "uint8" else "float32",
-        num_classes=_num_classes(generator),
+        num_classes=num_classes,
         opset=int(opset),
         versions={
             "kgan": __version__,
@@ -238,27 +218,9 @@ def _onnx_source(generator: keras.Model, optimize: bool) -> tuple[keras.Model, s
         return generator, "plain"
 
 
-@contextlib.contextmanager
-def _restoring_graph_links(model: keras.Model):
-    """Undoes the node links that building a model from `model`'s layers appends.
-
-    `subpixel_generator` calls the live layers on new symbolic inputs; each
-    call appends to `_inbound_nodes`/`_outbound_nodes`, which would keep every
-    export's temporary model alive (a leak found by scripts/soak.py).
-    """
-    layers = list(model._flatten_layers(include_self=False))
-    sizes = [(len(layer._inbound_nodes), len(layer._outbound_nodes)) for layer in layers]
-    try:
-        yield
-    finally:
-        for layer, (n_in, n_out) in zip(layers, sizes):
-            del layer._inbound_nodes[n_in:]
-            del layer._outbound_nodes[n_out:]
-
-
 def _write_onnx(generator, contract: Contract, path: Path, *, optimize: bool = True) -> str:
     """Writes the ONNX file; returns which graph was converted ("optimized" or "plain")."""
-    with _restoring_graph_links(generator):
+    with _keras_compat.restoring_graph_links(generator):
         return _write_onnx_from(generator, contract, path, optimize)
 
 

@@ -65,6 +65,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from kgan import _keras_compat
 from kgan.networks import layers as kgan_layers
 
 __all__ = ["SubpixelShuffle", "conv_transpose_macs", "subpixel_generator"]
@@ -301,7 +302,7 @@ class _Chain:
 
 def _nodes(model: keras.Model) -> list:
     """The model's layer calls in execution order (deepest first)."""
-    by_depth = model._nodes_by_depth  # Keras 3 functional graph (as in keras.models.clone_model)
+    by_depth = _keras_compat.nodes_by_depth(model)
     nodes = [n for depth in sorted(by_depth, reverse=True) for n in by_depth[depth]]
     return [n for n in nodes if n.operation is not None and not n.is_input]
 
@@ -624,9 +625,8 @@ def subpixel_generator(
         TypeError: `generator` is not a functional model.
     """
     name = generator.name
-    if isinstance(generator, keras.Sequential):
-        generator = getattr(generator, "_functional", None)  # built Sequential models have one
-    if not hasattr(generator, "_nodes_by_depth") or not generator.inputs:
+    generator = _keras_compat.functional_graph(generator)
+    if generator is None or not generator.inputs:
         raise TypeError(
             "subpixel_generator needs a functional keras.Model (or a built Sequential); "
             f"got {type(generator).__name__}."

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import keras
 
+from kgan import _keras_compat
+
 __all__ = ["Adam"]
 
 
@@ -45,9 +47,7 @@ class Adam(keras.optimizers.Adam):
             return super().update_step(gradient, variable, learning_rate)
 
         dtype = variable.dtype
-        index = self._get_variable_index(variable)
-        momentum = self._momentums[index]
-        velocity = self._velocities[index]
+        momentum, velocity = _keras_compat.adam_slots(self, variable)
         step = tf.cast(self.iterations + 1, dtype)
         beta_1 = tf.cast(self.beta_1, dtype)
         beta_2 = tf.cast(self.beta_2, dtype)

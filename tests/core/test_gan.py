@@ -208,12 +208,34 @@ def test_conditional_gan_trains_on_labelled_data():
         ({"latent_dim": 5}, ValueError, "does not match"),
         ({"label_smoothing": 0.1, "loss": "hinge"}, ValueError, "logistic losses"),
         ({"reuse_fake": True, "d_steps": 2}, ValueError, "reuse_fake=True needs d_steps=1"),
+        # The bounds are kgan.rules' (TrainConfig's too): finite, and of the right kind.
+        ({"label_smoothing": 1.0}, ValueError, r"label_smoothing must be in \[0, 1\)"),
+        ({"gradient_penalty": float("inf")}, ValueError, "gradient_penalty must be a finite"),
+        ({"r1_gamma": float("nan")}, ValueError, "r1_gamma must be a finite number >= 0"),
+        ({"r1_interval": 2.0}, ValueError, "r1_interval must be a positive integer"),
+        ({"ema_half_life": 0.0}, ValueError, "ema_half_life must be a finite number > 0 or None"),
+        ({"ema_rampup": -0.1}, ValueError, "ema_rampup must be a finite number > 0 or None"),
+        ({"d_steps": True}, ValueError, "d_steps must be a positive integer"),
     ],
 )
 def test_bad_constructor_arguments(kwargs, error, match):
     g, d = kgan.networks.mlp(4, (2,))
     with pytest.raises(error, match=match):
         kgan.GAN(g, d, **kwargs)
+
+
+def test_gan_and_train_config_share_their_bounds():
+    from kgan import rules
+    from kgan.train.config import TrainConfig
+
+    for name, value in [("label_smoothing", 1.0), ("gradient_penalty", float("inf"))]:
+        g, d = kgan.networks.mlp(4, (2,))
+        with pytest.raises(ValueError) as from_gan:
+            kgan.GAN(g, d, **{name: value})
+        with pytest.raises(ValueError) as from_config:
+            TrainConfig(**{name: value}).validate()
+        assert str(from_gan.value) in str(from_config.value)
+    assert rules.LABEL_SMOOTHING.contains(0.5) and not rules.LABEL_SMOOTHING.contains(1.0)
 
 
 def test_fit_without_compile_says_so():
