@@ -104,6 +104,24 @@ NON_NEGATIVE_INT = Range(0, integer=True)
 POSITIVE = Range(0.0, low_open=True)
 NON_NEGATIVE = Range(0.0)
 FRACTION = Range(0.0, 1.0, high_open=True)  # [0, 1)
+# Sizes: each bound keeps one setting from asking for absurd memory or time on its own
+# (`--latent_dim=100000000` is refused in a line instead of failing deep in TensorFlow).
+# What depends on several settings together (a grid of large images) is checked against the
+# memory available when the sizes are known (`kgan.train.run`).
+BATCH_SIZE = Range(1, 1 << 16, integer=True)  # 65,536 samples
+NUM_EXAMPLES = Range(1, 10**7, integer=True)  # samples of a drawn set (SIZED)
+LATENT_DIM = Range(1, 1 << 14, integer=True)  # 16,384
+WIDTH = Range(1, 1 << 10, integer=True)  # DCGAN channels: 1,024
+UNITS = Range(1, 1 << 14, integer=True)  # MLP units per layer
+MAXOUT_PIECES = Range(1, 64, integer=True)
+NUM_PACKED = Range(1, 64, integer=True)
+GRID_SIZE = Range(1, 1024, integer=True)  # samples in a PNG grid
+STEPS_PER_EPOCH = Range(1, 10**8, integer=True)
+MAX_STEPS = 10**9 - 1  # epochs x steps per epoch: checkpoint names hold 9 digits
+CHECKPOINT_EVERY = Range(1, MAX_STEPS, integer=True)
+KEEP_CHECKPOINTS = Range(1, 1000, integer=True)
+STEPS_PER_EXECUTION = Range(1, 10**4, integer=True)
+MAX_ROLLBACKS = Range(0, 100, integer=True)
 # Shared by kgan.GAN's arguments and TrainConfig's fields.
 LABEL_SMOOTHING = FRACTION
 DROPOUT = FRACTION

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -284,9 +285,10 @@ class OnnxGenerator:
         if seed is not None:
             seed = check_int(seed, "seed", minimum=0)
         self._check_budget(n)
-        label_array = self._prepare_labels(labels, n)
-        z = sample_latents(n, self.latent_dim, seed, max_bytes=None)
-        return self._generate(z, label_array, batch_size)
+        with _out_of_memory(f"generating {n} samples"):
+            label_array = self._prepare_labels(labels, n)
+            z = sample_latents(n, self.latent_dim, seed, max_bytes=None)
+            return self._generate(z, label_array, batch_size)
 
     def __call__(self, z: Any, labels: Any = None, *, batch_size: int | None = None) -> np.ndarray:
         """Generate samples from latents made by the caller.
@@ -314,11 +316,12 @@ class OnnxGenerator:
             >>> gen(z).shape  # doctest: +SKIP
             (2, 28, 28, 1)
         """
-        z32 = self._prepare_z(z)
-        if batch_size is not None:
-            batch_size = check_int(batch_size, "batch_size")
-        label_array = self._prepare_labels(labels, z32.shape[0])
-        return self._generate(z32, label_array, batch_size or z32.shape[0])
+        with _out_of_memory("generating from the given z"):
+            z32 = self._prepare_z(z)
+            if batch_size is not None:
+                batch_size = check_int(batch_size, "batch_size")
+            label_array = self._prepare_labels(labels, z32.shape[0])
+            return self._generate(z32, label_array, batch_size or z32.shape[0])
 
     def _check_budget(self, n: int) -> None:
         check_budget(n * self._bytes_per_sample, self._max_bytes, f"generating {n} samples")
@@ -432,3 +435,16 @@ class OnnxGenerator:
                     f"NaN/Inf value(s) in a batch of {batch} (corrupted weights?)."
                 )
         return result
+
+
+@contextlib.contextmanager
+def _out_of_memory(what: str) -> Iterator[None]:
+    """A MemoryError (``max_bytes=None`` lets requests reach the allocator) becomes an
+    :class:`InvalidInputError`, inside the runtime's error contract."""
+    try:
+        yield
+    except MemoryError as err:
+        raise InvalidInputError(
+            f"{what} needs more memory than is available ({one_line(err)}); ask for fewer "
+            "samples per call, or keep max_bytes set so that such requests are refused first."
+        ) from err

@@ -975,3 +975,14 @@ def test_cli_any_flag_values(models, scratch, name, flags, suffix):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_without_a_budget_an_out_of_memory_request_stays_in_the_error_contract(models):
+    gen = OnnxGenerator(models["image"].path, max_bytes=None)
+    with pytest.raises(
+        InvalidInputError, match="generating 10000000000000 samples needs more memory"
+    ):
+        gen.sample(10**13, seed=0)  # numpy refuses the latents at once (MemoryError)
+    z = np.broadcast_to(np.zeros(8, np.float32), (10**13, 8))  # a view: no memory yet
+    with pytest.raises(InvalidInputError, match="needs more memory than is available"):
+        gen(z)

@@ -6,8 +6,9 @@ Example:
 
 Running the same command again resumes the run from its last checkpoint (a
 finished run says so and exits 0; a larger --epochs continues it). Errors are
-one line on stderr: exit status 2 for bad input, 3 when training diverged,
-128 + N when signal N stopped it (after a checkpoint).
+one line on stderr: exit status 2 for bad input, a run folder in use by another
+process or a full disk, 3 when training diverged, 128 + N when signal N stopped it
+(after a checkpoint).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ define_config_flags()
 def main(argv: list[str]) -> int:
     if len(argv) > 1:
         raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    from kgan.train import Diverged, Interrupted, TrainConfig, dry_run, train
+    from kgan.train import DiskFull, Diverged, Interrupted, TrainConfig, dry_run, train
     from kgan_runtime.fileio import FolderLocked
 
     if FLAGS.cpu_replicas is not None:
@@ -59,7 +60,7 @@ def main(argv: list[str]) -> int:
             print(f"config: {config}")
             return 0
         result = train(config, FLAGS.out, resume=FLAGS.resume)
-    except (ValueError, FolderLocked) as err:
+    except (ValueError, FolderLocked, DiskFull) as err:
         print(f"kgan-train: error: {err}", file=sys.stderr)
         return 2
     except Diverged as err:
@@ -90,7 +91,12 @@ def main(argv: list[str]) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    app.run(main, flags_parser=one_line_parser("kgan-train"))
+    try:
+        app.run(main, flags_parser=one_line_parser("kgan-train"))
+    except KeyboardInterrupt:  # SIGINT before training set its own handlers
+        print("kgan-train: SIGINT received before training started; nothing trained.",
+              file=sys.stderr)  # fmt: skip
+        sys.exit(128 + 2)
 
 
 if __name__ == "__main__":

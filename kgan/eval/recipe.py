@@ -94,12 +94,11 @@ def load_generator(path: str | os.PathLike) -> Any:
 
 
 def _load_keras(path: Path, what: str) -> Any:
-    import keras
-
     import kgan  # noqa: F401  (registers every Keras class kgan writes)
+    from kgan.keras_file import load_keras
 
-    try:
-        return keras.models.load_model(path, compile=False, safe_mode=True)
+    try:  # checked first: a regular zip, bounded expansion, corruption named
+        return load_keras(path, compile=False, safe_mode=True)
     except Exception as err:  # zip, h5, deserialization errors of all kinds
         raise ValueError(
             f"Cannot load {str(path)!r} as {what}: {type(err).__name__}: {_first_line(err)}"

@@ -28,6 +28,7 @@ _PUBLIC = {
     "STRATEGIES": "kgan.train.config:STRATEGIES",
     "TrainConfig": "kgan.train.config:TrainConfig",
     "Diverged": "kgan.train.guard:Diverged",
+    "DiskFull": "kgan.train.guard:DiskFull",
     "DryRun": "kgan.train.run:DryRun",
     "Interrupted": "kgan.train.guard:Interrupted",
     "RunResult": "kgan.train.run:RunResult",

@@ -14,6 +14,7 @@ import numpy as np
 
 from kgan.eval.evaluator import Evaluator, flatten_results
 from kgan.eval.sources import sampler
+from kgan.train.history import append_record
 from kgan_runtime.images import make_grid, save_grid
 from kgan_runtime.scatter import save_scatter
 
@@ -127,11 +128,7 @@ class JsonlLogger(keras.callbacks.Callback):
         for key, value in (logs or {}).items():
             value = float(np.asarray(value))
             record[key] = value if math.isfinite(value) else str(value)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_record(self.path, record)
 
 
 class MetricsCallback(keras.callbacks.Callback):

@@ -93,7 +93,11 @@ class Checkpoints:
             "g_lr": float(np.asarray(gan.g_optimizer.learning_rate)),
             "time": time.time(),
         }
-        write_json(meta, meta_path)
+        try:
+            write_json(meta, meta_path)
+        except BaseException:
+            model_path.unlink(missing_ok=True)  # no orphan: the disk may be full
+            raise
         self.prune()
         return model_path
 
@@ -163,16 +167,24 @@ class Checkpoints:
         for meta_path in sidecars[: max(len(sidecars) - keep, 0)]:
             meta_path.unlink(missing_ok=True)
             meta_path.with_suffix(".keras").unlink(missing_ok=True)
-        self.remove_orphans()
+        self.remove_orphans(sidecars=True)
         _fsync_folder(self.folder)
 
-    def remove_orphans(self) -> None:
-        """Removes `.keras` files that no sidecar vouches for (a kill between the writes)."""
+    def remove_orphans(self, *, sidecars: bool = False) -> None:
+        """Removes `.keras` files that no sidecar vouches for (a kill between the writes).
+
+        With `sidecars`, also sidecars whose `.keras` file is gone (only damage leaves
+        those: call it when an intact checkpoint exists, or they could not be reported).
+        """
         if not self.folder.is_dir():
             return
         for model_path in self.folder.glob("ckpt-[0-9]*.keras"):
             if not model_path.with_suffix(".json").exists():
                 model_path.unlink(missing_ok=True)
+        if sidecars:
+            for meta_path in self.folder.glob("ckpt-[0-9]*.json"):
+                if not meta_path.with_suffix(".keras").exists():
+                    meta_path.unlink(missing_ok=True)
 
     def clean_partial(self) -> None:
         """Removes temporary files left by a kill during a save, and orphan `.keras` files."""

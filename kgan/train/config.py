@@ -168,12 +168,12 @@ class DataConfig(_Group):
         64,
         "Samples per batch: the global batch under a strategy, split into d_steps "
         "discriminator minibatches.",
-        rule=rules.POSITIVE_INT,
+        rule=rules.BATCH_SIZE,
     )
     num_examples: int | None = setting(
         None,
         f"Samples drawn for {', '.join(rules.SIZED)} (unset: kgan.data's default).",
-        rule=rules.POSITIVE_INT,
+        rule=rules.NUM_EXAMPLES,
     )
     data_dir: str | None = setting(
         None,
@@ -200,24 +200,24 @@ class ModelConfig(_Group):
         "Network pair; auto: mlp for 2-D data, dcgan for images.",
         choices=("auto", *rules.ARCHITECTURES),
     )
-    latent_dim: int = setting(64, "Size of the latent vector z.", rule=rules.POSITIVE_INT)
+    latent_dim: int = setting(64, "Size of the latent vector z.", rule=rules.LATENT_DIM)
     width: int = setting(
         64,
         "DCGAN width (channels of the generator's last hidden feature map; dcgan, small_dcgan).",
-        rule=rules.POSITIVE_INT,
+        rule=rules.WIDTH,
     )
     generator_units: list[int] | None = setting(
         None,
         "MLP generator hidden widths, e.g. 128,128 (unset: kgan.networks.mlp's).",
-        rule=rules.POSITIVE_INT,
+        rule=rules.UNITS,
     )
     discriminator_units: list[int] | None = setting(
         None,
         "MLP discriminator maxout units per layer, e.g. 128,128 (unset: the builder's).",
-        rule=rules.POSITIVE_INT,
+        rule=rules.UNITS,
     )
     maxout_pieces: int | None = setting(
-        None, "Pieces per maxout unit, MLP only (unset: the builder's).", rule=rules.POSITIVE_INT
+        None, "Pieces per maxout unit, MLP only (unset: the builder's).", rule=rules.MAXOUT_PIECES
     )
     dropout: float | None = setting(
         None, "Discriminator dropout rate (unset: the builder's).", rule=rules.DROPOUT
@@ -225,13 +225,13 @@ class ModelConfig(_Group):
     d_width: int | None = setting(
         None,
         "small_dcgan discriminator width (channels of its first layer; unset: width / 4).",
-        rule=rules.POSITIVE_INT,
+        rule=rules.WIDTH,
     )
     spectral_norm: bool = setting(False, "Spectral normalization in the discriminator.")
     num_packed: int = setting(
         1,
         "PacGAN packing (Lin et al., 2018): D judges this many samples at once (1: off).",
-        rule=rules.POSITIVE_INT,
+        rule=rules.NUM_PACKED,
     )
     data_scale: float = setting(
         1.0, "The networks see data / data_scale (e.g. 4 for grid25's +-4).", rule=rules.POSITIVE
@@ -316,17 +316,19 @@ class RunConfig(_Group):
 
     epochs: int = setting(10, "Passes over the data.", rule=rules.POSITIVE_INT, resumable=True)
     steps_per_epoch: int | None = setting(
-        None, "Cap on generator steps per epoch (unset: the whole data).", rule=rules.POSITIVE_INT
+        None,
+        "Cap on generator steps per epoch (unset: the whole data).",
+        rule=rules.STEPS_PER_EPOCH,
     )
     seed: int = setting(0, "Seed of the weights, the noise and the data order.")
-    grid_size: int = setting(64, "Samples in each epoch's PNG grid.", rule=rules.POSITIVE_INT)
+    grid_size: int = setting(64, "Samples in each epoch's PNG grid.", rule=rules.GRID_SIZE)
     checkpoint_every: int | None = setting(
         None,
         "Also checkpoint every this many steps (unset: at the end of each epoch only).",
-        rule=rules.POSITIVE_INT,
+        rule=rules.CHECKPOINT_EVERY,
     )
     keep_checkpoints: int = setting(
-        3, "Checkpoints to keep.", rule=rules.POSITIVE_INT, resumable=True
+        3, "Checkpoints to keep.", rule=rules.KEEP_CHECKPOINTS, resumable=True
     )
     on_divergence: str = setting(
         "stop",
@@ -339,7 +341,7 @@ class RunConfig(_Group):
         "Learning-rate factor of a rollback.",
         rule=rules.Range(0.0, 1.0, low_open=True, high_open=True),
     )
-    max_rollbacks: int = setting(3, "Rollbacks before giving up.", rule=rules.NON_NEGATIVE_INT)
+    max_rollbacks: int = setting(3, "Rollbacks before giving up.", rule=rules.MAX_ROLLBACKS)
     verbose: int | str = setting(
         "auto", "Keras progress output: 0, 1, 2 or auto.", choices=("auto", 0, 1, 2),
         flag=False, resumable=True,
@@ -371,7 +373,9 @@ class RuntimeConfig(_Group):
     jit_compile: bool | str = setting(
         "auto", "XLA for the training step.", choices=("auto", True, False)
     )
-    steps_per_execution: int = setting(1, "Batches per tf.function call.", rule=rules.POSITIVE_INT)
+    steps_per_execution: int = setting(
+        1, "Batches per tf.function call.", rule=rules.STEPS_PER_EXECUTION
+    )
     deterministic: bool = setting(False, "TensorFlow op determinism (bit-exact resumption).")
 
 

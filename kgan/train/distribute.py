@@ -176,3 +176,33 @@ def task_folder(workdir: str | os.PathLike) -> Path:
         return workdir
     task = json.loads(os.environ["TF_CONFIG"])["task"]
     return workdir / f"{task['type']}_{int(task['index'])}"
+
+
+def check_same_step(step: int, folder: str | os.PathLike) -> None:
+    """Under MultiWorkerMirroredStrategy: every worker must resume from the same step.
+
+    Each worker resumes from its own folder; if one lost a checkpoint (or holds another
+    run), the workers would train different models in lockstep. Called by every worker
+    at the same point (it is a collective: inside the strategy's scope).
+
+    Raises:
+        ValueError: the workers' steps differ (on every worker, naming its own step).
+    """
+    strategy = tf.distribute.get_strategy()
+    value = float(step)
+    mean = strategy.reduce(
+        tf.distribute.ReduceOp.MEAN, strategy.run(lambda: tf.constant(value, tf.float64)),
+        axis=None,
+    )  # fmt: skip
+    mean = float(mean)
+    spread = strategy.reduce(
+        tf.distribute.ReduceOp.SUM,
+        strategy.run(lambda: tf.constant(abs(value - mean), tf.float64)),
+        axis=None,
+    )
+    if float(spread) > 0:
+        raise ValueError(
+            f"The workers would resume from different steps: {str(folder)!r} is at step "
+            f"{step}, the workers' mean is {mean:g}. Restore the same checkpoints in every "
+            "worker's folder, or start over with resume=False (--noresume) on all of them."
+        )

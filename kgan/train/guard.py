@@ -1,13 +1,14 @@
-"""The guards of a training run: step counting, checkpoints, the divergence guard, signals.
+"""The guards of a training run: step counting, checkpoints, the divergence guard, signals,
+memory and disk space.
 
-`RunState` is the Keras callback `kgan.train.train` puts first in every `fit`;
-`Diverged` and `Interrupted` are what a run raises when the guards stop it.
+`RunState` is the Keras callback `kgan.train.train` puts in every `fit`; `Diverged`,
+`Interrupted` and `DiskFull` are what a run raises when the guards stop it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import errno
 import math
 import os
 import signal
@@ -20,6 +21,7 @@ import keras
 import numpy as np
 
 from kgan.train.checkpoints import Checkpoints, _finite
+from kgan.train.history import append_record
 
 
 class Diverged(RuntimeError):
@@ -38,6 +40,97 @@ class Interrupted(RuntimeError):
         super().__init__(message)
         self.signum = signum
         self.step = step
+
+
+class DiskFull(RuntimeError):
+    """The disk (or the quota) is full; the last complete checkpoint is intact."""
+
+
+_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """Whether `err` (or an error it wraps) is ENOSPC/EDQUOT, whatever raised it (h5py says
+    it only in words)."""
+    while err is not None:
+        if isinstance(err, OSError) and err.errno in _FULL:
+            return True
+        text = str(err)
+        if "No space left on device" in text or "Disk quota exceeded" in text:
+            return True
+        err = err.__cause__ or err.__context__
+    return False
+
+
+def disk_full(err: BaseException, folder: Path, keep: int) -> DiskFull:
+    """The one-line `DiskFull` for `err` while writing the run folder `folder`."""
+    where = getattr(err, "filename", None) or folder
+    return DiskFull(
+        f"The disk is full while writing {str(where)!r} (kept {keep} checkpoint"
+        f"{'s' if keep != 1 else ''}): free space, or lower keep_checkpoints "
+        "(--keep_checkpoints), then run the same command again to resume from the last "
+        "complete checkpoint."
+    )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to allocate now (Linux's MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(nbytes: int, what: str) -> None:
+    """Raises ValueError when `nbytes` is more than half the memory available now.
+
+    Example:
+        >>> check_memory(10**18, "a grid of 1024 samples")  # doctest: +SKIP
+        Traceback (most recent call last):
+        ...
+        ValueError: a grid of 1024 samples needs about 1000000000.0 GB, more than half ...
+    """
+    available = available_memory()
+    if available is not None and nbytes > available // 2:
+        raise ValueError(
+            f"{what} needs about {nbytes / 1e9:.1f} GB, more than half the "
+            f"{available / 1e9:.1f} GB of memory available; ask for less."
+        )
+
+
+@contextlib.contextmanager
+def interrupt_on_signals(step: int = 0) -> Iterator[None]:
+    """SIGINT/SIGTERM raise `Interrupted` at once: for the steps around training (loading
+    data, building, the final save), where there is nothing to checkpoint.
+
+    `stop_on_signals` takes over while `fit` runs. In the main thread only.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        name = signal.Signals(signum).name
+        raise Interrupted(
+            f"{name} received outside training steps: stopped (completed checkpoints are "
+            "kept); run the same command again to resume.",
+            signum=signum,
+            step=step,
+        )
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 class RunState(keras.callbacks.Callback):
@@ -134,11 +227,7 @@ def restore_metric_state(model: keras.Model, state: dict[str, list[float]]) -> N
 
 def log_event(path: Path, event: str, **fields: Any) -> None:
     """Appends an event line (`{"event": ..., ...}`) to `history.jsonl`, fsync'ed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps({"event": event, **fields}) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    append_record(path, {"event": event, **fields})
 
 
 @contextlib.contextmanager

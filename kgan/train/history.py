@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -72,3 +73,25 @@ def repair_history(path: str | os.PathLike, *, epochs_done: int | None = None) -
     if repaired != text:
         with atomic_file(path) as tmp:
             tmp.write_text(repaired, encoding="utf-8")
+
+
+def append_record(path: str | os.PathLike, record: dict[str, Any]) -> None:
+    """Appends `record` as one JSON line, flushed and fsync'ed; all of it or nothing.
+
+    If the write fails (a full disk), the file is cut back to its previous length, so
+    no partial line stays behind (a kill mid-write can still leave one: readers skip it
+    and `repair_history` removes it).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(record) + "\n").encode("utf-8")
+    with open(path, "ab") as f:
+        size = f.tell()
+        try:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+        except BaseException:
+            with contextlib.suppress(OSError):
+                f.truncate(size)
+            raise

@@ -48,6 +48,7 @@ import keras
 import numpy as np
 
 from kgan import data as data_lib
+from kgan import rules
 from kgan.core.gan import GAN
 from kgan.keras_file import load_keras
 from kgan.train import callbacks as callbacks_lib
@@ -55,10 +56,20 @@ from kgan.train import distribute
 from kgan.train.build import build_gan, dtype_policy
 from kgan.train.checkpoints import CHECKPOINT_DIR, Checkpoints, save_keras_atomic
 from kgan.train.config import RESUMABLE_CHANGES, TrainConfig
-from kgan.train.guard import Diverged, Interrupted, RunState, log_event, stop_on_signals
+from kgan.train.guard import (
+    Diverged,
+    Interrupted,
+    RunState,
+    check_memory,
+    disk_full,
+    interrupt_on_signals,
+    is_disk_full,
+    log_event,
+    stop_on_signals,
+)
 from kgan.train.history import repair_history
 from kgan.version import __version__
-from kgan_runtime.fileio import folder_lock, write_json
+from kgan_runtime.fileio import FolderLocked, folder_lock, write_json
 
 LOCK_NAME = ".lock"  # in the run folder: one writer per run folder (kgan_runtime.fileio)
 
@@ -205,7 +216,10 @@ def train(
             (one writer per run folder: the lock file `workdir/.lock`).
         Diverged: NaN/Inf in the losses or weights (with `on_divergence="stop"`,
             or after `max_rollbacks` rollbacks).
-        Interrupted: SIGINT/SIGTERM arrived; a checkpoint was saved first.
+        Interrupted: SIGINT/SIGTERM arrived; a checkpoint was saved first (or,
+            outside the training steps, the run stopped at once).
+        DiskFull: the disk or the quota is full (ENOSPC/EDQUOT); no file is left
+            half-written, and the last complete checkpoint is kept.
 
     Example:
         >>> result = train(TrainConfig(dataset="ring8", epochs=2), "runs/ring8")
@@ -223,13 +237,21 @@ def train(
             f"d_steps={d_steps}: each replica splits its share into d_steps minibatches."
         )
     folder = RunFolder(distribute.task_folder(workdir), config.run.keep_checkpoints)
-    folder.root.mkdir(parents=True, exist_ok=True)
-    with (
-        folder_lock(folder.lock, f"the run folder {str(folder.root)!r}"),
-        dtype_policy(config.runtime.precision),
-        strategy.scope(),
-    ):
-        result = _run(config, folder, resume=resume, callbacks=callbacks)
+    try:
+        with interrupt_on_signals():
+            folder.root.mkdir(parents=True, exist_ok=True)
+            with (
+                folder_lock(folder.lock, f"the run folder {str(folder.root)!r}"),
+                dtype_policy(config.runtime.precision),
+                strategy.scope(),
+            ):
+                result = _run(config, folder, resume=resume, callbacks=callbacks)
+    except (Diverged, Interrupted, FolderLocked):
+        raise
+    except Exception as err:
+        if is_disk_full(err):
+            raise disk_full(err, folder.root, config.run.keep_checkpoints) from err
+        raise
     result.replicas = replicas
     return result
 
@@ -264,6 +286,8 @@ def _run(
     latest = _resume_point(folder, config, resume)
     data = _resolve_data(config)
     start_step = int(latest["step"]) if latest is not None else 0
+    if config.runtime.strategy == "multi_worker":
+        distribute.check_same_step(start_step, folder.root)
     if latest is not None:
         _drop_after(folder, latest, data)
     if start_step >= data.total_steps and folder.gan.is_file() and folder.generator.is_file():
@@ -383,8 +407,18 @@ def _resolve_data(config: TrainConfig) -> _Data:
             f"The {steps_per_epoch} steps per epoch must be a multiple of steps_per_execution="
             f"{per_execution}; set steps_per_epoch to one."
         )
-    return _Data(x, labels, num_classes, sample_shape, steps_per_epoch,
-                 config.run.epochs * steps_per_epoch)  # fmt: skip
+    total_steps = config.run.epochs * steps_per_epoch
+    if total_steps > rules.MAX_STEPS:
+        raise ValueError(
+            f"epochs={config.run.epochs} x {steps_per_epoch} steps per epoch = {total_steps:,} "
+            f"steps, more than the {rules.MAX_STEPS:,} a run may have."
+        )
+    # The epoch grid: the samples, the image grid and its upscaled PNG, at once in memory.
+    check_memory(
+        config.run.grid_size * int(np.prod(sample_shape)) * 4 * 4,
+        f"grid_size={config.run.grid_size} samples of shape {sample_shape}",
+    )
+    return _Data(x, labels, num_classes, sample_shape, steps_per_epoch, total_steps)
 
 
 def _start(folder: RunFolder, config: TrainConfig, data: _Data) -> GAN:

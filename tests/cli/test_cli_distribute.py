@@ -144,3 +144,29 @@ def test_multi_worker_on_two_local_processes(tmp_path):
     for a, b in zip(chief, other):
         np.testing.assert_array_equal(a, b)
     assert int(keras.models.load_model(out / "gan.keras").g_optimizer.iterations) == 8
+
+
+def test_multi_workers_refuse_to_resume_from_different_steps(tmp_path):
+    from kgan.train import Checkpoints, TrainConfig, train
+
+    out = tmp_path / "run"
+    config = TrainConfig(dataset="ring8", epochs=1, steps_per_epoch=4, batch_size=64,
+                         grid_size=8, checkpoint_every=2, verbose=0)  # fmt: skip
+    for folder in (out, out / "worker_1"):  # as two workers would have left them
+        train(config, folder)
+        (folder / "gan.keras").unlink()
+    Checkpoints(out / "worker_1" / "checkpoints", 3).latest()["path"].unlink()  # back to step 2
+    workers = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    processes = [
+        _start(
+            [*TINY, "--checkpoint_every=2", "--strategy=multi_worker", f"--out={out}"],
+            tf_config=distribute.tf_config(workers, i),
+        )  # fmt: skip
+        for i in range(2)
+    ]
+    results = [_finish(p) for p in processes]
+    for (code, _, stderr), step in zip(results, (4, 2)):
+        assert code == 2, stderr[-3000:]
+        assert "would resume from different steps" in stderr.splitlines()[-1]
+        assert f"is at step {step}, the workers' mean is 3" in stderr
+    assert not (out / "gan.keras").exists()

@@ -11,6 +11,7 @@ import pytest
 
 CASES = [
     ("train", ["--epochs=0"], "kgan-train: error: flag --epochs=0: 0 is not a positive integer"),
+    ("train", ["--grid_size=100000000"], "kgan-train: error: flag --grid_size=100000000: 10"),
     ("train", ["--batch_size=ten"], "kgan-train: error: flag --batch_size=ten: invalid literal"),
     ("train", ["--arch=gan"], "kgan-train: error: flag --arch=gan: value should be one of"),
     ("train", ["--lr=0"], "kgan-train: error: lr must be a finite number > 0; got lr=0.0."),

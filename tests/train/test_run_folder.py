@@ -185,3 +185,43 @@ def test_history_with_a_cut_last_line_is_read_and_repaired_on_resume(tmp_path, m
     lines = (tmp_path / "history.jsonl").read_text().splitlines()
     assert all(isinstance(json.loads(line), dict) for line in lines)
     assert [r["epoch"] for r in _epochs(tmp_path / "history.jsonl")] == [1, 2]
+
+
+def test_a_killed_noresume_run_leaves_nothing_of_the_previous_run_to_export(tmp_path, monkeypatch):
+    train(_config(epochs=1, latent_dim=16), tmp_path)
+    assert (tmp_path / "generator.keras").exists()
+    _kill_after_save(monkeypatch, 2)
+    with pytest.raises(_Kill):
+        train(_config(epochs=1, latent_dim=8), tmp_path, resume=False)
+    assert not (tmp_path / "generator.keras").exists() and not (tmp_path / "gan.keras").exists()
+    assert json.loads((tmp_path / "config.json").read_text())["model"]["latent_dim"] == 8
+
+
+def test_checkpoints_hash_each_file_once_and_prune_orphans(tmp_path, monkeypatch):
+    from kgan.train import checkpoints as checkpoints_lib
+
+    hashed = []
+    sha256 = checkpoints_lib._sha256
+    monkeypatch.setattr(checkpoints_lib, "_sha256", lambda p: hashed.append(p.name) or sha256(p))
+    train(_config(epochs=2, keep_checkpoints=2), tmp_path)
+    assert hashed == [f"ckpt-{s:09d}.keras" for s in (2, 4, 6, 8, 10, 12)]  # once each, at save
+    folder = tmp_path / "checkpoints"
+    (folder / "ckpt-000000001.keras").write_bytes(b"a kill between the .keras and its JSON")
+    (folder / "ckpt-000000003.json").write_text('{"step": 3, "sha256": "0"}')  # its file is gone
+    hashed.clear()
+    (tmp_path / "gan.keras").unlink()
+    train(_config(epochs=3, keep_checkpoints=2), tmp_path)
+    assert hashed[0] == "ckpt-000000012.keras"  # the resume point, newest first: one hash
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == [f"ckpt-0000000{s}.{x}" for s in (16, 18) for x in ("json", "keras")]
+
+
+def test_a_non_object_config_json_is_one_line_on_resume(tmp_path):
+    train(_config(epochs=1), tmp_path)
+    (tmp_path / "gan.keras").unlink()
+    (tmp_path / "config.json").write_text("[1, 2]")
+    with pytest.raises(
+        ValueError, match="config.json is unreadable .a JSON list, not an object"
+    ) as info:
+        train(_config(epochs=1), tmp_path)
+    assert "\n" not in str(info.value) and "--noresume" in str(info.value)

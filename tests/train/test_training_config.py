@@ -31,7 +31,7 @@ DATA = Path(__file__).parent / "data"
     [
         ({"generator_units": [0, 8]}, "generator_units must be a non-empty list"),
         ({"discriminator_units": []}, "discriminator_units must be a non-empty list"),
-        ({"maxout_pieces": 0}, "maxout_pieces must be a positive integer"),
+        ({"maxout_pieces": 0}, "maxout_pieces must be in [1, 64]"),
         ({"dropout": 1.0}, "dropout must be in [0, 1)"),
         ({"num_packed": 3, "batch_size": 64}, "num_packed=3 must divide"),
         ({"num_packed": 2, "conditional": True}, "does not support conditional"),
@@ -40,7 +40,7 @@ DATA = Path(__file__).parent / "data"
         ({"lr_decay": True, "on_divergence": "rollback"}, "use one or the other"),
         ({"strategy": "horovod"}, "Unknown strategy='horovod'"),
         ({"precision": "float16"}, "Unknown precision='float16'"),
-        ({"steps_per_execution": 0}, "steps_per_execution must be a positive integer"),
+        ({"steps_per_execution": 0}, "steps_per_execution must be in [1, 10000]"),
         ({"lr": float("nan")}, "lr must be a finite number > 0; got lr=nan."),
         ({"epochs": True}, "epochs must be a positive integer; got epochs=True."),
         ({"label_smoothing": 1.0}, "label_smoothing must be in [0, 1)"),
