@@ -32,13 +32,27 @@ over the rounds). On a shared machine the best round is the least disturbed
 one, and the CPU time is the cost other processes disturb least; compare rows
 of one run only.
 
-Run from a checkout: `python scripts/bench_inference.py [--upsample transpose]`.
+`--runtimes` prints instead, for the 28x28x1 DCGAN generator and the 64x64x3
+one of `kgan.networks.dcgan64` (issue 16), both exported by kgan (optimized),
+the latency at batch 1, 64 and 256 of kgan-runtime, the SavedModel, and the
+JavaScript runtime (export/js, after `npm ci`) on onnxruntime-node and on
+onnxruntime-web's wasm backend with 1 and 2 threads under Node, each Node
+backend in a fresh process (export/js/bench/latency.mjs), with ratios against
+the SavedModel and the targets (kgan-runtime <= 0.5x at batch 1, <= 0.8x at
+256). Both modes print the load average before and after: on a busy machine
+the ratios move (kgan-runtime at batch 256 measured 1.06x the SavedModel on a
+loaded machine against 0.71-0.75x on a quiet one), so state the load with them.
+
+Run from a checkout: `python scripts/bench_inference.py [--upsample transpose]` or
+`python scripts/bench_inference.py --runtimes`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -268,6 +282,108 @@ def _verdict(results: dict, path: str) -> str:
     )
 
 
+JS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "export", "js")
+NODE_BACKENDS = {
+    "onnxruntime-node": "node",
+    "onnxruntime-web wasm, 1 thread": "wasm1",
+    "onnxruntime-web wasm, 2 threads": "wasm2",
+}
+BATCHES = (1, 64, 256)
+
+
+def _load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    busy = "busy" if one > 0.5 * (os.cpu_count() or 1) else "idle"
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs ({busy})"
+
+
+def _node_rows(model: str, repeats: int) -> dict[str, dict]:
+    """{backend: latency.mjs's JSON, or {"error": why}} (each in a fresh Node process)."""
+    node = shutil.which("node")
+    script = os.path.join(JS_DIR, "bench", "latency.mjs")
+    if node is None or not os.path.isdir(os.path.join(JS_DIR, "node_modules")):
+        why = "no node" if node is None else "no export/js/node_modules (run npm ci there)"
+        return {name: {"error": why} for name in NODE_BACKENDS}
+    rows = {}
+    for name, backend in NODE_BACKENDS.items():
+        cmd = [node, script, model, "--backend", backend, "--repeats", str(repeats)]
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=JS_DIR)
+        if out.returncode:
+            rows[name] = {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
+        else:
+            rows[name] = json.loads(out.stdout.strip().splitlines()[-1])
+    return rows
+
+
+def bench_runtimes(args) -> None:
+    """The issue-16 table: every runtime at batch 1, 64 and 256 for two generators."""
+    import keras
+    import tensorflow as tf
+
+    import kgan
+    from kgan.export import export_generator
+    from kgan_runtime import OnnxGenerator
+
+    generators = {
+        "28x28x1 DCGAN (kgan.networks.dcgan)": lambda: kgan.networks.dcgan(64, (28, 28, 1)),
+        "64x64x3 DCGAN (kgan.networks.dcgan64)": kgan.networks.dcgan64,
+    }
+    for title, build in generators.items():
+        keras.utils.set_random_seed(0)
+        generator, _ = build()
+        _trained_like(generator)
+        latent = generator.input_shape[-1]
+        with tempfile.TemporaryDirectory() as tmp:
+            export_generator(generator, tmp, overwrite=True)
+            model = os.path.join(tmp, "generator.onnx")
+            signature = tf.saved_model.load(os.path.join(tmp, "saved_model")).signatures[
+                "serving_default"
+            ]
+            runtime = OnnxGenerator(model, threads=args.threads)
+            python: dict[int, dict] = {}
+            for batch in BATCHES:
+                z = kgan.sample_latents(batch, latent, seed=0)
+                zt = tf.constant(z)
+                repeats = args.repeats if batch == 1 else max(3, args.big_repeats)
+                python[batch] = _time_interleaved(
+                    {
+                        "SavedModel": lambda zt=zt, sig=signature: sig(z=zt),
+                        RUNTIME: lambda z=z, rt=runtime: rt(z),
+                    },
+                    repeats,
+                    args.rounds,
+                )
+            node = _node_rows(model, args.node_repeats)
+        print(f"\n{title}; ms per call: best round (median round) for Python, median (best) "
+              "for Node; ratio to the SavedModel's best")  # fmt: skip
+        print(f"{'runtime':<34}" + "".join(f"{f'batch {b}':>27}" for b in BATCHES))
+        for name in ("SavedModel", RUNTIME):
+            cells = []
+            for batch in BATCHES:
+                best, median, _ = python[batch][name]
+                ratio = best / python[batch]["SavedModel"][0]
+                cells.append(f"{best * 1e3:.2f} ({median * 1e3:.2f}) {ratio:.2f}x")
+            print(f"{name:<34}" + "".join(f"{c:>27}" for c in cells))
+        for name, row in node.items():
+            if "error" in row:
+                print(f"{'JS, ' + name:<34} not run: {row['error']}")
+                continue
+            cells = []
+            for batch in BATCHES:
+                cell = row["batches"][str(batch)]
+                ratio = cell["median_ms"] / 1e3 / python[batch]["SavedModel"][0]
+                cells.append(f"{cell['median_ms']:.2f} ({cell['best_ms']:.2f}) {ratio:.2f}x")
+            print(f"{'JS, ' + name:<34}" + "".join(f"{c:>27}" for c in cells))
+        b1 = python[1][RUNTIME][0] / python[1]["SavedModel"][0]
+        b256 = python[256][RUNTIME][0] / python[256]["SavedModel"][0]
+        met = b1 <= TARGET_BATCH_1 and b256 <= TARGET_BATCH_256
+        print(
+            f"kgan-runtime vs SavedModel: batch 1 {b1:.2f}x (target <= {TARGET_BATCH_1}), "
+            f"batch 256 {b256:.2f}x (target <= {TARGET_BATCH_256}): "
+            f"{'met' if met else 'missed'} on this run"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=100, help="calls per round at batch 1")
@@ -275,7 +391,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per path")
     parser.add_argument("--upsample", nargs="+", default=["transpose", "resize"])
     parser.add_argument("--threads", type=int, default=None, help="ONNX Runtime intra-op threads")
+    parser.add_argument(
+        "--runtimes",
+        action="store_true",
+        help="28x28 and 64x64 generators in every runtime (Python, SavedModel, Node: "
+        "onnxruntime-node, wasm 1 and 2 threads) at batch 1, 64 and 256",
+    )
+    parser.add_argument("--node_repeats", type=int, default=20, help="Node calls at batch 1")
     args = parser.parse_args(argv)
+    print(f"load average before: {_load_average()}", flush=True)
+    if args.runtimes:
+        bench_runtimes(args)
+        print(f"\nload average after: {_load_average()}")
+        return 0
 
     print(
         f"CPU cores: {os.cpu_count()}; ONNX Runtime threads: {args.threads or 'default'}; "
@@ -306,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"kgan_runtime                        {rt_s:7.2f}   {rt_mb:10.0f}")
     print(f"tensorflow                          {tf_s:7.2f}   {tf_mb:10.0f}")
     print(f"ratio                               {rt_s / tf_s:7.2f}x  {rt_mb / tf_mb:9.2f}x")
+    print(f"\nload average after: {_load_average()}")
     return 0
 
 

@@ -1,14 +1,16 @@
 """Images per second of the adversarial update: kgan vs plain Keras vs PyTorch, side by side.
 
-Three implementations of one GAN update on the same networks (the 28x28x1 DCGAN
-of `kgan.networks.dcgan(64, (28, 28, 1))` and the MLP pair of
-`kgan.networks.mlp(64, (28, 28, 1))`; both Keras cases build them with kgan's
-layers, `kgan.layers`), batch 128, Adam(2e-4, beta_1=0.5), the non-saturating
-loss:
+Three implementations of one GAN update on the same networks (`--models`: the
+28x28x1 DCGAN of `kgan.networks.dcgan(64, (28, 28, 1))`, the MLP pair of
+`kgan.networks.mlp(64, (28, 28, 1))`, `dcgan32` on 32x32x3 and `dcgan64`, PyTorch
+`examples/dcgan`'s 64x64x3 network, `kgan.networks.dcgan64()`; the Keras cases
+build them with kgan's layers, `kgan.layers`; scripts/bench_train_models.py has
+the PyTorch twins and the FLOP counts), batch 128, Adam(2e-4, beta_1=0.5), the
+non-saturating loss:
 
 - `kgan`: `kgan.GAN.fit` on the `tf.data` pipeline that `kgan.data.from_arrays`
   builds (cache, shuffle, batch, prefetch, tf.data autotuning off: see
-  `kgan.distribute.prepare_dataset` and `--raw_pipeline`), with
+  `kgan.data.prepare_dataset` and `--raw_pipeline`), with
   `kgan.optimizers.Adam` (Keras's Adam through TensorFlow's fused kernel), as
   `kgan-train` trains;
 - `keras`: a plain `keras.Model` with the two-tape `train_step` of the keras.io
@@ -21,8 +23,11 @@ loss:
 
 `--frameworks` also takes `kgan_xla`: `kgan` with `jit_compile=True` (XLA; on
 CPU it pays for the MLP pair, whose step is many small ops, and not for the
-DCGAN), and `kgan_step`: `GAN.train_step` in a `tf.function` called on
-in-memory batches, without `fit` (to see what `fit` costs).
+DCGAN), `kgan_step`: `GAN.train_step` in a `tf.function` called on
+in-memory batches, without `fit` (to see what `fit` costs), and
+`torch_compile`: the PyTorch case with both networks through `torch.compile`
+(the default inductor backend; its compile time is the warm-up column, not in
+img/s).
 
 Two variants: `fresh` (the paper's: the generator update draws fresh noise,
 two generator passes per step) and `reuse` (the PyTorch DCGAN example's: the
@@ -38,6 +43,12 @@ for other processes to leave the CPU idle: PyTorch's OpenMP threads in
 particular collapse when the 2 cores are shared (10-50x slower). A sample is
 `fit` over enough epochs to last `--seconds`. The table shows the best round,
 the median and the range.
+
+`--scaling` times the fresh-noise step of the 28x28x1, 32x32x3 and 64x64x3
+DCGANs (kgan, PyTorch eager and compiled; fp32 and bf16) and prints images/s
+and GFLOP/s per resolution next to the measured matmul and convolution peaks,
+with a PNG plot (`--plot`). `--memory` runs each model's training in a fresh
+process per framework and prints its peak resident memory (`ru_maxrss`).
 
 The PyTorch worker runs under another interpreter (a virtual environment made
 from `scripts/requirements-bench.txt`), so kgan never depends on torch:
@@ -62,56 +73,29 @@ import subprocess
 import sys
 import time
 
+from bench_train_models import MODELS as MODEL_SHAPES
+from bench_train_models import flops_per_image, keras_pair, torch_pair
+
 BATCH = 128
-LATENT = 64
-IMAGE = (28, 28, 1)
 FRAMEWORKS = ("kgan", "keras", "torch")
+TORCH_FRAMEWORKS = ("torch", "torch_compile")
 MODELS = ("dcgan", "mlp")
+SCALING_MODELS = ("dcgan", "dcgan32", "dcgan64")
 VARIANTS = ("fresh", "reuse")
 PRECISIONS = ("fp32", "bf16")
 _REPLY = "@@bench "
 
 
-# ----------------------------------------------------------------------- FLOPs
-
-
-def _dcgan_macs(latent: int = LATENT, width: int = 64) -> tuple[int, int]:
-    """Multiply-adds of one forward pass of G and of D for one 28x28x1 image."""
-    w0, w1 = 2 * width, width  # generator widths [128, 64]; D: 64 then 128
-    g = latent * 7 * 7 * w0 + 7 * 7 * w0 * w1 * 16 + 14 * 14 * w1 * 1 * 16
-    d = 14 * 14 * 1 * w1 * 16 + 7 * 7 * w1 * w0 * 16 + 7 * 7 * w0
-    return g, d
-
-
-def _mlp_macs(latent: int = LATENT) -> tuple[int, int]:
-    g = latent * 256 + 256 * 256 + 256 * 784
-    d = 784 * 640 + 128 * 640 + 128
-    return g, d
-
-
-def flops_per_image(model: str, variant: str) -> float:
-    """FLOPs of one update per real image (1 MAC = 2 FLOPs; a backward pass = 2 forward).
-
-    D update: G forward (outside the tape), D forward on real and fake, D
-    backward on both. G update: G forward (skipped by `reuse`), D forward and
-    backward to its input (1x), G backward. About 162 MFLOP for the fresh
-    DCGAN step, 148 for the reused one.
-    """
-    g, d = _dcgan_macs() if model == "dcgan" else _mlp_macs()
-    d_update = g + 2 * d + 2 * (2 * d)
-    g_update = (0 if variant == "reuse" else g) + d + d + 2 * g
-    return 2.0 * (d_update + g_update)
-
-
 # ------------------------------------------------------------ shared by workers
 
 
-def _images(n: int, seed: int = 0):
-    """uint8 (n, 28, 28, 1) images: smooth random blobs (content does not change speed)."""
+def _images(n: int, model: str, seed: int = 0):
+    """uint8 (n, H, W, C) images: smooth random blobs (content does not change speed)."""
     import numpy as np
 
+    h, w, c = MODEL_SHAPES[model]["image"]
     rng = np.random.default_rng(seed)
-    coarse = rng.integers(0, 256, size=(n, 7, 7, 1)).astype(np.float32)
+    coarse = rng.integers(0, 256, size=(n, h // 4, w // 4, c)).astype(np.float32)
     return np.repeat(np.repeat(coarse, 4, axis=1), 4, axis=2).astype(np.uint8)
 
 
@@ -171,7 +155,8 @@ def _keras_two_tape_class():
 
         def train_step(self, real_images):
             batch_size = ops.shape(real_images)[0]
-            z = keras.random.normal((batch_size, LATENT), seed=self.seed_generator)
+            latent = self.generator.input_shape[-1]
+            z = keras.random.normal((batch_size, latent), seed=self.seed_generator)
             labels = ops.concatenate([ops.ones((batch_size, 1)), ops.zeros((batch_size, 1))], 0)
             misleading = ops.ones((batch_size, 1))
             d_vars = self.discriminator.trainable_weights
@@ -192,7 +177,7 @@ def _keras_two_tape_class():
                 with tf.GradientTape() as tape:
                     d_loss = self.loss_fn(labels, self.discriminator(both, training=True))
                 self.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars))
-                z = keras.random.normal((batch_size, LATENT), seed=self.seed_generator)
+                z = keras.random.normal((batch_size, latent), seed=self.seed_generator)
                 with tf.GradientTape() as tape:
                     fake = self.generator(z, training=True)
                     g_loss = self.loss_fn(misleading, self.discriminator(fake, training=True))
@@ -217,17 +202,12 @@ class _KerasCase(_Case):
         )
         try:
             keras.utils.set_random_seed(0)
-            if case["model"] == "dcgan":
-                generator, discriminator = kgan.networks.dcgan(LATENT, IMAGE)
-            else:
-                generator, discriminator = kgan.networks.mlp(LATENT, IMAGE)
+            generator, discriminator = keras_pair(case["model"])
             self.dataset = kgan.data.from_arrays(
-                _images(BATCH * options["steps"]), batch_size=BATCH, seed=0
+                _images(BATCH * options["steps"], case["model"]), batch_size=BATCH, seed=0
             )
             if options["raw_pipeline"]:
-                from kgan.train import distribute
-
-                self.dataset = distribute.prepare_dataset(self.dataset, autotune=True)
+                self.dataset = kgan.data.prepare_dataset(self.dataset, autotune=True)
             reuse = case["variant"] == "reuse"
             kgan_case = case["framework"] in ("kgan", "kgan_xla", "kgan_step")
             adam = kgan.optimizers.Adam if kgan_case else keras.optimizers.Adam
@@ -260,6 +240,9 @@ class _KerasCase(_Case):
         float(logs["d_loss"])
 
 
+_PEAK_SIZES = (1024, 2048)  # small enough that the peaks take seconds on a busy machine
+
+
 def _tf_peak(options: dict) -> dict:
     """GFLOP/s of large matmuls in TensorFlow, fp32 and bf16."""
     import tensorflow as tf
@@ -267,18 +250,38 @@ def _tf_peak(options: dict) -> dict:
     result = {}
     for name, dtype in (("fp32", tf.float32), ("bf16", tf.bfloat16)):
         best = 0.0
-        for n in (1024, 2048, 3072):
+        for n in _PEAK_SIZES:
             a = tf.cast(tf.random.normal((n, n)), dtype)
             matmul = tf.function(lambda x: tf.matmul(x, x))
             matmul(a).numpy()
-            for _ in range(3):
+            for _ in range(2):
                 start = time.perf_counter()
                 for _ in range(4):
                     out = matmul(a)
                 out.numpy()
                 best = max(best, 4 * 2 * n**3 / (time.perf_counter() - start) / 1e9)
         result[name] = best
+    for name, dtype in (("conv_fp32", tf.float32), ("conv_bf16", tf.bfloat16)):
+        x = tf.cast(tf.random.normal(_CONV_PEAK["input"]), dtype)
+        kernel = tf.cast(tf.random.normal(_CONV_PEAK["kernel"]), dtype)
+        conv = tf.function(lambda x, k: tf.nn.conv2d(x, k, 1, "SAME"))
+        conv(x, kernel).numpy()
+        best = 0.0
+        for _ in range(3):
+            start = time.perf_counter()
+            conv(x, kernel).numpy()
+            best = max(best, _CONV_PEAK["flops"] / (time.perf_counter() - start) / 1e9)
+        result[name] = best
     return result
+
+
+# A 3x3 stride-1 convolution, 128 -> 128 channels on 32x32 maps, batch 32: the "peak" of
+# convolutions (large, dense, what oneDNN and PyTorch's kernels are tuned for).
+_CONV_PEAK = {
+    "input": (32, 32, 32, 128),
+    "kernel": (3, 3, 128, 128),
+    "flops": 2.0 * 32 * 32 * 32 * 128 * 128 * 9,
+}
 
 
 # --------------------------------------------------------------- PyTorch side
@@ -290,61 +293,19 @@ class _TorchCase(_Case):
         from torch import nn
 
         torch.manual_seed(0)
-
-        class Maxout(nn.Module):
-            def __init__(self, d_in, units, pieces=5):
-                super().__init__()
-                self.units, self.pieces = units, pieces
-                self.linear = nn.Linear(d_in, units * pieces)
-
-            def forward(self, x):
-                return self.linear(x).view(-1, self.units, self.pieces).amax(-1)
-
-        if case["model"] == "dcgan":
-            generator = nn.Sequential(
-                nn.Linear(LATENT, 7 * 7 * 128, bias=False),
-                nn.BatchNorm1d(7 * 7 * 128, eps=1e-3, momentum=0.01),
-                nn.ReLU(),
-                nn.Unflatten(1, (128, 7, 7)),
-                nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(64, eps=1e-3, momentum=0.01),
-                nn.ReLU(),
-                nn.ConvTranspose2d(64, 1, 4, 2, 1),
-                nn.Tanh(),
-            )
-            discriminator = nn.Sequential(
-                nn.Conv2d(1, 64, 4, 2, 1),
-                nn.LeakyReLU(0.2),
-                nn.Conv2d(64, 128, 4, 2, 1),
-                nn.LeakyReLU(0.2),
-                nn.Flatten(),
-                nn.Linear(7 * 7 * 128, 1),
-            )
-        else:
-            generator = nn.Sequential(
-                nn.Linear(LATENT, 256),
-                nn.ReLU(),
-                nn.Linear(256, 256),
-                nn.ReLU(),
-                nn.Linear(256, 784),
-                nn.Tanh(),
-                nn.Unflatten(1, (1, 28, 28)),
-            )
-            discriminator = nn.Sequential(
-                nn.Flatten(),
-                Maxout(784, 128),
-                nn.Dropout(0.2),
-                Maxout(128, 128),
-                nn.Dropout(0.2),
-                nn.Linear(128, 1),
-            )
+        generator, discriminator = torch_pair(case["model"])
         self.generator, self.discriminator = generator, discriminator
         self.opt_d = torch.optim.Adam(discriminator.parameters(), 2e-4, betas=(0.5, 0.999))
         self.opt_g = torch.optim.Adam(generator.parameters(), 2e-4, betas=(0.5, 0.999))
+        if case["framework"] == "torch_compile":  # inductor; compiled during the warm-up
+            self.generator = torch.compile(generator)
+            self.discriminator = torch.compile(discriminator)
         self.criterion = nn.BCEWithLogitsLoss()
-        images = torch.from_numpy(_images(BATCH * options["steps"])).permute(0, 3, 1, 2)
+        images = _images(BATCH * options["steps"], case["model"])
+        images = torch.from_numpy(images).permute(0, 3, 1, 2)
         self.images = (images.float() / 127.5 - 1.0).contiguous()
         self.ones, self.zeros = torch.ones(BATCH, 1), torch.zeros(BATCH, 1)
+        self.latent = MODEL_SHAPES[case["model"]]["latent"]
         self.bf16 = case["precision"] == "bf16"
         self.reuse = case["variant"] == "reuse"
         self.steps = options["steps"]
@@ -362,14 +323,14 @@ class _TorchCase(_Case):
             d_real = criterion(discriminator(real).float(), self.ones)
         d_real.backward()
         with autocast():
-            fake = generator(torch.randn(BATCH, LATENT))
+            fake = generator(torch.randn(BATCH, self.latent))
             d_fake = criterion(discriminator(fake.detach()).float(), self.zeros)
         d_fake.backward()
         self.opt_d.step()
         generator.zero_grad(set_to_none=True)
         if not self.reuse:
             with autocast():
-                fake = generator(torch.randn(BATCH, LATENT))
+                fake = generator(torch.randn(BATCH, self.latent))
         with autocast():
             g_loss = criterion(discriminator(fake).float(), self.ones)
         g_loss.backward()
@@ -398,14 +359,26 @@ def _torch_peak(options: dict) -> dict:
     result = {}
     for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
         best = 0.0
-        for n in (1024, 2048, 3072):
+        for n in _PEAK_SIZES:
             a = torch.randn(n, n).to(dtype)
             a @ a
-            for _ in range(3):
+            for _ in range(2):
                 start = time.perf_counter()
                 for _ in range(4):
                     a @ a
                 best = max(best, 4 * 2 * n**3 / (time.perf_counter() - start) / 1e9)
+        result[name] = best
+    n, h, w, c = _CONV_PEAK["input"]
+    for name, dtype in (("conv_fp32", torch.float32), ("conv_bf16", torch.bfloat16)):
+        x = torch.randn(n, c, h, w).to(dtype).contiguous(memory_format=torch.channels_last)
+        conv = torch.nn.Conv2d(c, _CONV_PEAK["kernel"][3], 3, padding=1, bias=False).to(dtype)
+        best = 0.0
+        with torch.no_grad():
+            conv(x)
+            for _ in range(3):
+                start = time.perf_counter()
+                conv(x)
+                best = max(best, _CONV_PEAK["flops"] / (time.perf_counter() - start) / 1e9)
         result[name] = best
     return result
 
@@ -426,6 +399,10 @@ def _serve(runtime: str, options: dict) -> None:
         request = json.loads(line)
         if request["cmd"] == "peak":
             reply = peak(options)
+        elif request["cmd"] == "rss":  # peak resident memory of this process so far
+            import resource
+
+            reply = {"max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
         elif request["cmd"] == "prepare":
             start = time.perf_counter()
             case = make(request["case"], options)
@@ -497,7 +474,9 @@ def _wait_for_idle(threshold: float, patience: float) -> float:
     return busy
 
 
-def _table(cases: list[dict], samples: dict[str, list[float]], peak: dict, args) -> str:
+def _table(
+    cases: list[dict], samples: dict[str, list[float]], peak: dict, args, warmups: dict
+) -> str:
     def key(case):
         return json.dumps(case, sort_keys=True)
 
@@ -511,11 +490,15 @@ def _table(cases: list[dict], samples: dict[str, list[float]], peak: dict, args)
         f"{args.rounds} rounds of ~{args.seconds:g} s per case; img/s: best round "
         "(median, min-max)",
         "measured peak (best large matmul, TF or torch, at the start or the end): "
-        f"fp32 {peak.get('fp32', 0):.0f} GFLOP/s, bf16 {peak.get('bf16', 0):.0f} GFLOP/s",
+        f"fp32 {peak.get('fp32', 0):.0f} GFLOP/s, bf16 {peak.get('bf16', 0):.0f} GFLOP/s; "
+        f"3x3 convolution: fp32 {peak.get('conv_fp32', 0):.0f}, bf16 "
+        f"{peak.get('conv_bf16', 0):.0f} GFLOP/s",
+        "warm-up: building, tracing or compiling, plus one epoch (torch.compile's compile "
+        "time is here, not in img/s)",
         "",
         "| model | variant | precision | framework | img/s | median (min-max) | GFLOP/s "
-        "| of peak | vs torch fp32 |",
-        "|---|---|---|---|---:|---|---:|---:|---:|",
+        "| of peak | vs torch fp32 | vs torch.compile fp32 | warm-up (s) |",
+        "|---|---|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for case in cases:
         rate = best(case)
@@ -523,13 +506,17 @@ def _table(cases: list[dict], samples: dict[str, list[float]], peak: dict, args)
             continue
         values = samples[key(case)]
         flops = flops_per_image(case["model"], case["variant"]) * rate / 1e9
-        reference = best(dict(case, framework="torch", precision="fp32"))
-        ratio = f"{rate / reference:.2f}x" if reference else "n/a"
+        ratios = []
+        for framework in TORCH_FRAMEWORKS:
+            reference = best(dict(case, framework=framework, precision="fp32"))
+            ratios.append(f"{rate / reference:.2f}x" if reference else "n/a")
         of_peak = f"{100 * flops / peak[case['precision']]:.0f}%" if peak else "n/a"
+        warmup = warmups.get(key(case))
         lines.append(
             f"| {case['model']} | {case['variant']} | {case['precision']} | {case['framework']} "
             f"| {rate:.0f} | {statistics.median(values):.0f} ({min(values):.0f}-"
-            f"{max(values):.0f}) | {flops:.0f} | {of_peak} | {ratio} |"
+            f"{max(values):.0f}) | {flops:.0f} | {of_peak} | {' | '.join(ratios)} "
+            f"| {warmup:.0f} |"
         )
     return "\n".join(lines)
 
@@ -539,9 +526,29 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--frameworks", default=",".join(FRAMEWORKS), help="and kgan_xla, kgan_step"
+        "--frameworks",
+        default=",".join(FRAMEWORKS),
+        help="and kgan_xla, kgan_step, torch_compile",
     )
-    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--models", default=",".join(MODELS), help="and dcgan32, dcgan64")
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="one model (dcgan64: the rows of issue 16, frameworks kgan, kgan_xla, keras, "
+        "torch, torch_compile unless --frameworks is given)",
+    )
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="the fresh step of the 28x28x1, 32x32x3 and 64x64x3 DCGANs (kgan, torch, "
+        "torch_compile; fp32 and bf16): img/s and GFLOP/s per resolution, and a PNG plot",
+    )
+    parser.add_argument("--plot", default="bench_scaling.png", help="--scaling's PNG plot")
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="peak resident memory of each model's training, one fresh process per case",
+    )
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--precisions", default=",".join(PRECISIONS))
     parser.add_argument("--rounds", type=int, default=5, help="timed samples of each case")
@@ -579,13 +586,25 @@ def main(argv: list[str] | None = None) -> int:
         _serve(args._serve[0], json.loads(args._serve[1]))
         return 0
 
+    explicit = "--frameworks" in " ".join(argv if argv is not None else sys.argv[1:])
+    if args.model is not None:
+        args.models = args.model
+        if args.model == "dcgan64" and not explicit:
+            args.frameworks = "kgan,kgan_xla,keras,torch,torch_compile"
+    if args.scaling:
+        args.models, args.variants = ",".join(SCALING_MODELS), "fresh"
+        if not explicit:
+            args.frameworks = "kgan,torch,torch_compile"
+    unknown = set(args.models.split(",")) - set(MODEL_SHAPES)
+    if unknown:
+        parser.error(f"unknown model {sorted(unknown)[0]!r}; expected one of {list(MODEL_SHAPES)}")
     frameworks = args.frameworks.split(",")
     torch_python = args.torch_python or sys.executable
-    if "torch" in frameworks:
+    if any(f in TORCH_FRAMEWORKS for f in frameworks):
         probe = subprocess.run([torch_python, "-c", "import torch"], capture_output=True)
         if probe.returncode:
             print(f"no torch under {torch_python}: pass --torch_python (see --help); skipped.")
-            frameworks.remove("torch")
+            frameworks = [f for f in frameworks if f not in TORCH_FRAMEWORKS]
     options = {
         key: getattr(args, key)
         for key in (
@@ -608,20 +627,71 @@ def main(argv: list[str] | None = None) -> int:
             frameworks,
         )
     ]
+    print(f"load average before: {_load()}", flush=True)
     with open(args.log, "a") as log:
+        if args.memory:
+            _memory(cases, options, torch_python, log)
+            print(f"load average after: {_load()}")
+            return 0
         workers = {"tf": _Worker(sys.executable, "tf", options, log)}
-        if "torch" in frameworks:
+        if any(f in TORCH_FRAMEWORKS for f in frameworks):
             workers["torch"] = _Worker(torch_python, "torch", options, log)
         try:
-            return _measure(cases, workers, args)
+            code = _measure(cases, workers, args)
         finally:
             for worker in workers.values():
                 worker.close()
+    print(f"load average after: {_load()}")
+    return code
+
+
+def _load() -> str:
+    """The 1, 5 and 15-minute load averages, and the CPU count (other jobs slow every row)."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
+def _runtime(case: dict) -> str:
+    return "torch" if case["framework"] in TORCH_FRAMEWORKS else "tf"
+
+
+def _memory(cases: list[dict], options: dict, torch_python: str, log) -> None:
+    """Peak resident memory of training each case, each in a fresh worker process."""
+    print("\n| model | precision | framework | after import (MiB) | peak training (MiB) |")
+    print("|---|---|---|---:|---:|")
+    for case in cases:
+        python = torch_python if _runtime(case) == "torch" else sys.executable
+        worker = _Worker(python, _runtime(case), options, log)
+        try:
+            base = worker.ask({"cmd": "rss"})["max_rss_mib"]
+            worker.ask({"cmd": "prepare", "case": case, "key": "memory"})  # two epochs
+            peak = worker.ask({"cmd": "rss"})["max_rss_mib"]
+        finally:
+            worker.close()
+        print(
+            f"| {case['model']} | {case['precision']} | {case['framework']} | {base:.0f} "
+            f"| {peak:.0f} |",
+            flush=True,
+        )
+
+
+def _write_json(path, peak, peaks, samples, warmups, args) -> None:
+    with open(path, "w") as f:
+        json.dump(
+            {
+                "peak": peak,
+                "peaks": peaks,
+                "samples": samples,
+                "warmup_s": warmups,
+                "load_average": os.getloadavg(),
+                "args": vars(args),
+            },
+            f,
+        )
 
 
 def _measure(cases: list[dict], workers: dict, args) -> int:
-    def runtime(case):
-        return "torch" if case["framework"] == "torch" else "tf"
+    runtime = _runtime
 
     def measure_peaks():
         results = []
@@ -631,14 +701,16 @@ def _measure(cases: list[dict], workers: dict, args) -> int:
         return results
 
     peaks = measure_peaks()
-    peak = {p: max(result[p] for result in peaks) for p in PRECISIONS}
+    peak = {p: max(result[p] for result in peaks) for p in peaks[0]}
     print(
         "peak GFLOP/s:",
         {name: {k: round(v) for k, v in p.items()} for name, p in zip(workers, peaks)},
     )
+    warmups: dict[str, float] = {}
     for case in cases:
         key = json.dumps(case, sort_keys=True)
         reply = workers[runtime(case)].ask({"cmd": "prepare", "case": case, "key": key})
+        warmups[key] = reply["warmup_s"]
         print(
             f"prepared {case}: warm-up {reply['warmup_s']:.1f} s, {reply['epochs']} epochs/sample"
         )
@@ -656,15 +728,23 @@ def _measure(cases: list[dict], workers: dict, args) -> int:
                 print(f"  {case}: {reply['img_s']:.0f} img/s (CPU busy {busy:.0%})", flush=True)
         print(f"round {round_ + 1}/{args.rounds} done", flush=True)
         if args.json:  # after every round, so that a cut-short run keeps its samples
-            with open(args.json, "w") as f:
-                json.dump({"peak": peak, "peaks": peaks, "samples": samples, "args": vars(args)}, f)
+            _write_json(args.json, peak, peaks, samples, warmups, args)
         if round_ + 1 < args.rounds and args.verbose:
-            print(_table(cases, samples, peak, args), flush=True)
+            print(_table(cases, samples, peak, args, warmups), flush=True)
     # Measured again at the end: the best of both, as load from other processes lowers it.
     peaks += measure_peaks()
-    peak = {p: max(result[p] for result in peaks) for p in PRECISIONS}
+    peak = {p: max(result[p] for result in peaks) for p in peaks[0]}
+    if args.json:
+        _write_json(args.json, peak, peaks, samples, warmups, args)
     print()
-    print(_table(cases, samples, peak, args))
+    print(_table(cases, samples, peak, args, warmups))
+    if args.scaling:
+        from bench_train_report import scaling_plot, scaling_table
+
+        print()
+        print(scaling_table(cases, samples, peak))
+        scaling_plot(cases, samples, peak, args.plot)
+        print(f"\nplot: {args.plot}")
     quiet = sum(b <= args.idle_threshold for b in busy_before)
     print(
         f"\n{quiet} of {len(busy_before)} samples started on an idle machine (other processes "
