@@ -86,6 +86,7 @@ _SERIALIZABLE = (
     "kgan.networks.layers",  # Maxout and kgan's fast layers
     "kgan.networks.pacgan",  # Pack
     "kgan.train.optimizers",  # Adam
+    "kgan.eval.stacked",  # LastAxisSlice, TripleProbabilities (the Stacked MNIST classifier)
     "kgan.export.onnx_rewrite",
 )
 

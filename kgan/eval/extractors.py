@@ -30,6 +30,8 @@ import keras
 import numpy as np
 from numpy.typing import ArrayLike
 
+from kgan.data.arrays import uint8_to_float
+
 __all__ = [
     "INCEPTION_FEATURES",
     "INCEPTION_SIZE",
@@ -113,7 +115,7 @@ def _to_float_images(images: ArrayLike, value_range: tuple[float, float]) -> np.
     if x.shape[-1] not in (1, 3):
         raise ValueError(f"Images must have 1 or 3 channels; got {x.shape[-1]} (shape {x.shape}).")
     if x.dtype == np.uint8:
-        return (x.astype(np.float32) / 127.5 - 1.0).astype(np.float32)
+        return uint8_to_float(x)
     lo, hi = value_range
     x = x.astype(np.float32)
     if (lo, hi) != (-1.0, 1.0):
@@ -375,7 +377,7 @@ class ClassifierFeatures:
     def __call__(self, samples: ArrayLike) -> FeatureBatch:
         x = np.asarray(samples)
         if x.dtype == np.uint8:
-            x = x.astype(np.float32) / 127.5 - 1.0
+            x = uint8_to_float(x)
         x = x.astype(np.float32)
         if self.preprocess is not None:
             x = np.asarray(self.preprocess(x), np.float32)
