@@ -52,7 +52,7 @@ from kgan.core.gan import GAN
 from kgan.keras_file import load_keras
 from kgan.train import callbacks as callbacks_lib
 from kgan.train import distribute
-from kgan.train.build import _dtype_policy, build_gan
+from kgan.train.build import build_gan, dtype_policy
 from kgan.train.checkpoints import CHECKPOINT_DIR, Checkpoints, save_keras_atomic
 from kgan.train.config import TrainConfig
 from kgan.train.guard import (
@@ -230,7 +230,7 @@ def train(
             folder.root.mkdir(parents=True, exist_ok=True)
             with (
                 folder_lock(folder.lock, f"the run folder {str(folder.root)!r}"),
-                _dtype_policy(config.runtime.precision),
+                dtype_policy(config.runtime.precision),
                 strategy.scope(),
             ):
                 result = _run(config, folder, resume=resume, callbacks=callbacks)

@@ -18,8 +18,9 @@ from kgan.train import Checkpoints, Diverged, TrainConfig, train
 
 # A small deterministic job: 3 epochs x 12 steps, a checkpoint every 4 steps.
 JOB = [
-    "--dataset=ring8", "--arch=mlp", "--epochs=3", "--batch_size=100", "--steps_per_epoch=12",
-    "--latent_dim=4", "--checkpoint_every=4", "--grid_size=16", "--deterministic", "--seed=3",
+    "--dataset=ring8", "--preset=none", "--arch=mlp", "--epochs=3", "--batch_size=100",
+    "--steps_per_epoch=12", "--latent_dim=4", "--checkpoint_every=4", "--grid_size=16",
+    "--deterministic", "--seed=3",
 ]  # fmt: skip
 
 
