@@ -148,11 +148,14 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 # Settings tuned to a preset's own dataset (`ring8`, `grid25`): they apply only when the run
-# trains on that dataset; on another one the rest of the recipe applies with kgan's defaults.
-DATASET_BOUND = ("num_examples", "data_scale", "steps_per_execution", "epochs")
-# The recipe `kgan-train` picks when no --preset is given: by dataset, else `AUTO_DEFAULT`.
+# trains on that dataset; on another one the rest (the game, the optimizer) applies.
+DATASET_BOUND = (
+    "num_examples", "data_scale", "steps_per_execution", "epochs", "arch", "width", "d_width",
+    "generator_units", "discriminator_units", "maxout_pieces", "dropout",
+)  # fmt: skip
 # Settings for images only: a preset leaves them out on the 2-D mixtures.
 IMAGE_ONLY = ("augment",)
+# The recipe `kgan-train` picks when no --preset is given: by dataset, else `AUTO_DEFAULT`.
 AUTO = {"ring8": "ring8", "grid25": "grid25"}
 AUTO_DEFAULT = "dcgan"
 
@@ -160,17 +163,18 @@ AUTO_DEFAULT = "dcgan"
 def get(name: str, dataset: str | None = None) -> dict[str, Any]:
     """The settings of preset `name` (a copy), for training on `dataset` (None: its own).
 
-    A preset made for one dataset (`ring8`, `grid25`) used on another keeps its
-    game, networks and optimizer but not its dataset nor the settings tuned to
-    it (`DATASET_BOUND`: the number of points, the data scale, the steps per
-    execution and the epochs). On the 2-D mixtures, image-only settings
-    (`IMAGE_ONLY`: DiffAugment) are left out.
+    A preset made for one dataset (`ring8`, `grid25`, `stacked_mnist_*`) used
+    on another keeps its game and optimizer but not its dataset nor the settings
+    tuned to it (`DATASET_BOUND`: the number of points, the data scale, the
+    steps per execution, the epochs and the network pair, which `arch="auto"`
+    then picks for the data). On the 2-D mixtures, image-only settings
+    (`IMAGE_ONLY`: DiffAugment, and an image network pair) are left out.
 
     Raises:
         ValueError: for an unknown name; the message lists the choices.
 
     Example:
-        >>> get("ring8", dataset="digits")["lr"], "num_examples" in get("ring8", "digits")
+        >>> get("ring8", dataset="digits")["lr"], "arch" in get("ring8", "digits")
         (0.001, False)
     """
     if name not in PRESETS:
@@ -183,6 +187,8 @@ def get(name: str, dataset: str | None = None) -> dict[str, Any]:
     if (dataset or own) in rules.MIXTURES:
         for key in IMAGE_ONLY:
             settings.pop(key, None)
+        if settings.get("arch", "mlp") != "mlp":  # an image network pair: auto picks the MLP
+            settings.pop("arch")
     return settings
 
 
