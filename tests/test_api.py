@@ -107,6 +107,8 @@ def keras_files(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("keras_files")
     runs = {
+        # A plain MLP GAN: no packing, no EMA, Keras's layers only.
+        "plain": (TrainConfig(dataset="ring8", latent_dim=2, arch="mlp"), (2,), None),
         # MLP with Maxout, PacGAN's Pack, data scaling, EMA, cosine decay, kgan's Adam.
         "pacgan": (TrainConfig.from_preset("grid25", latent_dim=2), (2,), None),
         # DCGAN with kgan's Conv2D/Conv2DTranspose/BatchNormalization, DiffAugment, EMA.
@@ -149,4 +151,4 @@ def test_every_keras_file_loads_in_a_fresh_process_after_only_import_kgan(keras_
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
     assert len(lines) == len(paths)
-    assert sum(line.startswith("GAN ") for line in lines) == 6  # gans and checkpoints
+    assert sum(line.startswith("GAN ") for line in lines) == 8  # gans and checkpoints

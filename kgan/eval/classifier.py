@@ -32,7 +32,8 @@ import keras
 import numpy as np
 from numpy.typing import ArrayLike
 
-from kgan.data.loaders import _check_labels as _check_data_labels
+from kgan.data.arrays import check_labels as check_data_labels
+from kgan.data.arrays import uint8_to_float
 from kgan.eval.evaluator import Evaluator
 from kgan.eval.extractors import ClassifierFeatures
 from kgan.eval.sources import Source, iterate_batches
@@ -59,7 +60,7 @@ def _images(x: ArrayLike, what: str = "x") -> np.ndarray:
     if arr.shape[0] == 0:
         raise ValueError(f"{what} is empty: got shape {arr.shape}.")
     if arr.dtype == np.uint8:
-        return arr.astype(np.float32) / 127.5 - 1.0
+        return uint8_to_float(arr)
     if not np.issubdtype(arr.dtype, np.floating):
         raise ValueError(
             f"{what} must be uint8 in [0, 255] or float in [-1, 1]; got dtype {arr.dtype}."
@@ -75,7 +76,7 @@ def _images(x: ArrayLike, what: str = "x") -> np.ndarray:
 
 
 def _check_labels(y: ArrayLike, n: int, name: str) -> np.ndarray:
-    return _check_data_labels(y, n, name, what="integer class labels, one per image")
+    return check_data_labels(y, n, name, what="integer class labels, one per image")
 
 
 def build_classifier(

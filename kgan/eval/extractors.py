@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 from collections.abc import Callable
@@ -28,6 +29,8 @@ from typing import Any
 import keras
 import numpy as np
 from numpy.typing import ArrayLike
+
+from kgan.data.arrays import uint8_to_float
 
 __all__ = [
     "INCEPTION_FEATURES",
@@ -112,7 +115,7 @@ def _to_float_images(images: ArrayLike, value_range: tuple[float, float]) -> np.
     if x.shape[-1] not in (1, 3):
         raise ValueError(f"Images must have 1 or 3 channels; got {x.shape[-1]} (shape {x.shape}).")
     if x.dtype == np.uint8:
-        return (x.astype(np.float32) / 127.5 - 1.0).astype(np.float32)
+        return uint8_to_float(x)
     lo, hi = value_range
     x = x.astype(np.float32)
     if (lo, hi) != (-1.0, 1.0):
@@ -172,6 +175,10 @@ class InceptionFeatures:
         return FeatureBatch(np.asarray(outputs, np.float64))
 
 
+def _call_inference(model: keras.Model, inputs: Any) -> Any:
+    return model(inputs, training=False)
+
+
 def compiled_forward(model: keras.Model) -> Callable[[Any], Any]:
     """A traced forward pass (inference mode, any batch size) that returns NumPy arrays.
 
@@ -180,10 +187,10 @@ def compiled_forward(model: keras.Model) -> Callable[[Any], Any]:
     import tensorflow as tf
 
     specs = [tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in model.inputs]
-    if len(specs) == 1:
-        forward = tf.function(lambda x: model(x, training=False), input_signature=specs)
-    else:
-        forward = tf.function(lambda xs: model(xs, training=False), input_signature=[specs])
+    # A partial, not a lambda: TensorFlow counts traces per code object, so one lambda traced
+    # for each of several models reads as retracing and logs a warning each evaluation.
+    call = functools.partial(_call_inference, model)
+    forward = tf.function(call, input_signature=specs if len(specs) == 1 else [specs])
 
     def run(x: Any) -> Any:
         if len(specs) == 1:
@@ -370,7 +377,7 @@ class ClassifierFeatures:
     def __call__(self, samples: ArrayLike) -> FeatureBatch:
         x = np.asarray(samples)
         if x.dtype == np.uint8:
-            x = x.astype(np.float32) / 127.5 - 1.0
+            x = uint8_to_float(x)
         x = x.astype(np.float32)
         if self.preprocess is not None:
             x = np.asarray(self.preprocess(x), np.float32)

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from kgan.data.arrays import uint8_to_float
+
 __all__ = ["Source", "iterate_batches", "sampler", "to_float_samples"]
 
 Source = Callable[[int], ArrayLike] | Iterable[Any] | np.ndarray
@@ -27,7 +29,7 @@ Source = Callable[[int], ArrayLike] | Iterable[Any] | np.ndarray
 def to_float_samples(batch: np.ndarray) -> np.ndarray:
     """uint8 images in [0, 255] -> float32 NHWC in [-1, 1]; anything else unchanged."""
     if batch.dtype == np.uint8:
-        batch = batch.astype(np.float32) / 127.5 - 1.0
+        batch = uint8_to_float(batch)
         if batch.ndim == 3:
             batch = batch[..., None]
     return batch

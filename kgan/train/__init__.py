@@ -34,6 +34,7 @@ _PUBLIC = {
     "RunResult": "kgan.train.run:RunResult",
     "dry_run": "kgan.train.run:dry_run",
     "log_event": "kgan.train.guard:log_event",
+    "read_history": "kgan.train.history:read_history",
     "train": "kgan.train.run:train",
     "train_and_evaluate": "kgan.train.run:train_and_evaluate",
 }

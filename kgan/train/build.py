@@ -33,12 +33,12 @@ def build_gan(
     The networks are built under the dtype policy `config.runtime.precision`; the
     global policy is restored afterwards.
     """
-    with _dtype_policy(config.runtime.precision):
+    with dtype_policy(config.runtime.precision):
         return _build_gan(config, sample_shape, num_classes, total_steps)
 
 
 @contextlib.contextmanager
-def _dtype_policy(name: str) -> Iterator[None]:
+def dtype_policy(name: str) -> Iterator[None]:
     """Sets Keras's global dtype policy to `name` for the block, then restores it."""
     previous = keras.mixed_precision.dtype_policy()
     keras.mixed_precision.set_dtype_policy(name)

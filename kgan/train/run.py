@@ -22,7 +22,7 @@ that already finished is left as it is (`RunResult.already_complete`); with
 more `epochs` it goes on.
 
 `train` runs these steps: `_resolve_data` (the arrays and the step counts),
-`_resume_point` (the last checkpoint, if the folder's config matches),
+`resume.resume_point` (the last checkpoint, if the folder's config matches),
 `_start` or `_resume` (build the GAN, or load it), `_fit_loop` (epochs, with
 divergence rollback and signal handling) and `_save_final`.
 
@@ -36,7 +36,6 @@ Example:
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import signal
 import time
@@ -53,9 +52,9 @@ from kgan.core.gan import GAN
 from kgan.keras_file import load_keras
 from kgan.train import callbacks as callbacks_lib
 from kgan.train import distribute
-from kgan.train.build import _dtype_policy, build_gan
+from kgan.train.build import build_gan, dtype_policy
 from kgan.train.checkpoints import CHECKPOINT_DIR, Checkpoints, save_keras_atomic
-from kgan.train.config import RESUMABLE_CHANGES, TrainConfig
+from kgan.train.config import TrainConfig
 from kgan.train.guard import (
     Diverged,
     Interrupted,
@@ -67,22 +66,11 @@ from kgan.train.guard import (
     log_event,
     stop_on_signals,
 )
-from kgan.train.history import repair_history
+from kgan.train.resume import drop_after, resume_point
 from kgan.version import __version__
 from kgan_runtime.fileio import FolderLocked, folder_lock, write_json
 
 LOCK_NAME = ".lock"  # in the run folder: one writer per run folder (kgan_runtime.fileio)
-
-
-def _config_differences(saved: TrainConfig, config: TrainConfig) -> list[str]:
-    # lr_decay's schedule spans the run's steps as first configured.
-    resumable = [k for k in RESUMABLE_CHANGES if not (k == "epochs" and config.optimizer.lr_decay)]
-    old, new = saved.flat(), config.flat()
-    return [
-        f"{key}: {old[key]!r} in the run folder, {new[key]!r} now"
-        for key in new
-        if key not in resumable and old[key] != new[key]
-    ]
 
 
 class RunFolder:
@@ -242,7 +230,7 @@ def train(
             folder.root.mkdir(parents=True, exist_ok=True)
             with (
                 folder_lock(folder.lock, f"the run folder {str(folder.root)!r}"),
-                _dtype_policy(config.runtime.precision),
+                dtype_policy(config.runtime.precision),
                 strategy.scope(),
             ):
                 result = _run(config, folder, resume=resume, callbacks=callbacks)
@@ -283,13 +271,13 @@ def _run(
 
         tf.config.experimental.enable_op_determinism()
     folder.checkpoints.clean_partial()
-    latest = _resume_point(folder, config, resume)
+    latest = resume_point(folder, config, resume)
     data = _resolve_data(config)
     start_step = int(latest["step"]) if latest is not None else 0
     if config.runtime.strategy == "multi_worker":
         distribute.check_same_step(start_step, folder.root)
     if latest is not None:
-        _drop_after(folder, latest, data)
+        drop_after(folder, latest, data.steps_per_epoch)
     if start_step >= data.total_steps and folder.gan.is_file() and folder.generator.is_file():
         return _result(folder, data, start_step=start_step, steps=start_step)  # nothing to do
     if latest is None:
@@ -334,52 +322,6 @@ def _result(
         steps=steps, start_step=start_step, total_steps=data.total_steps,
         steps_per_epoch=data.steps_per_epoch,
     )  # fmt: skip
-
-
-def _resume_point(folder: RunFolder, config: TrainConfig, resume: bool) -> dict[str, Any] | None:
-    """The folder's last checkpoint to resume from (None: start over), once the config matches.
-
-    Raises:
-        CheckpointsCorrupt: the folder has checkpoints and none is intact.
-    """
-    latest = folder.checkpoints.latest_or_refuse() if resume else None
-    if latest is None:
-        return None
-    try:
-        record = json.loads(folder.config.read_text())
-        if not isinstance(record, dict):
-            raise ValueError(f"a JSON {type(record).__name__}, not an object")
-        saved = TrainConfig.from_json(record)
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
-        raise ValueError(
-            f"Cannot resume from {str(folder.root)!r}: its config.json is unreadable ({err}). "
-            "Use resume=False (--noresume) to start over."
-        ) from None
-    differences = _config_differences(saved, config)
-    if differences:
-        raise ValueError(
-            f"{str(folder.root)!r} holds a checkpoint of a run with a different config ("
-            + "; ".join(differences)
-            + "). Use another output folder, or resume=False (--noresume) to start over."
-        )
-    return latest
-
-
-def _drop_after(folder: RunFolder, latest: dict[str, Any], data: _Data) -> None:
-    """Before resuming from `latest`: the history and checkpoints go back to its step.
-
-    Checkpoints after it (corrupt ones: it is the newest intact) are removed, so pruning
-    never counts them; epoch records it does not cover (a kill between an epoch's
-    history line and its checkpoint) are dropped, to be written again; an unparsable
-    last line (a kill or a full disk mid-append) is removed.
-    """
-    step = int(latest["step"])
-    for meta_path in folder.checkpoints.folder.glob("ckpt-[0-9]*.json"):
-        if meta_path.stem[5:].isdigit() and int(meta_path.stem[5:]) > step:
-            meta_path.unlink(missing_ok=True)
-            meta_path.with_suffix(".keras").unlink(missing_ok=True)
-    folder.checkpoints.prune()  # a lowered keep_checkpoints frees space before training
-    repair_history(folder.history, epochs_done=step // data.steps_per_epoch)
 
 
 def _resolve_data(config: TrainConfig) -> _Data:

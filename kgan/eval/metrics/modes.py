@@ -14,43 +14,23 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from kgan.data.builtin import MIXTURES
 from kgan.eval.metrics._arrays import as_matrix
 from kgan.eval.metrics.registry import register_metric
 
+MODES: Mapping[str, tuple[NDArray[np.float64], float]] = MIXTURES
+"""The 2-D Gaussian mixtures: name -> (read-only centers (num_modes, 2), per-axis std).
 
-def _frozen(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    x.setflags(write=False)
-    return x
-
-
-MODES: dict[str, tuple[NDArray[np.float64], float]] = {
-    "ring8": (
-        _frozen(
-            np.stack(
-                [np.cos(2 * np.pi * np.arange(8) / 8), np.sin(2 * np.pi * np.arange(8) / 8)],
-                axis=1,
-            )
-        ),
-        0.01,
-    ),
-    "grid25": (
-        _frozen(
-            np.array(
-                [(x, y) for x in (-4.0, -2.0, 0.0, 2.0, 4.0) for y in (-4.0, -2.0, 0.0, 2.0, 4.0)]
-            )
-        ),
-        0.05,
-    ),
-}
-"""2-D Gaussian mixtures: name -> (centers of shape (num_modes, 2), per-axis std).
-
-"ring8": 8 modes at angles 2*pi*i/8 on the unit circle, std 0.01.
-"grid25": 25 modes at {-4, -2, 0, 2, 4}^2, std 0.05.
+The geometry is `kgan.data.builtin.MIXTURES`, the one that draws the data
+(NumPy only: importing it loads no TensorFlow). "ring8": 8 modes at angles
+2*pi*i/8 on the unit circle, std 0.01. "grid25": 25 modes at {-4, -2, 0, 2, 4}^2,
+std 0.05.
 """
 
 
