@@ -5,6 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.kgan-installed
 DEMO_DIR ?= runs/demo
+DEMO_EPOCHS ?= 150
 JS := export/js
 JS_STAMP := $(JS)/node_modules/.kgan-installed
 # onnxruntime-node's install script downloads CUDA files (its CPU binaries ship in the
@@ -23,7 +24,7 @@ $(STAMP): $(BIN)/python pyproject.toml export/pyproject.toml export/kgan_runtime
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python scripts/demo.py --out $(DEMO_DIR)
+	$(BIN)/python scripts/demo.py --out $(DEMO_DIR) --epochs $(DEMO_EPOCHS)
 
 test: $(STAMP) test-js
 	$(BIN)/python -m pytest

@@ -9,7 +9,9 @@ Keras class kgan writes into `.keras` files, so `keras.models.load_model`
 reads any of them after `import kgan`, in either import order: when Keras is
 already imported, the class-defining modules are imported at once; otherwise
 right after Keras finishes loading (see `kgan._lazy` for how a half-finished
-import is waited for).
+import is waited for). `kgan.load(path)` is `keras.models.load_model(path)` with
+the file checked first (`kgan.keras_file.load_keras`): without `import kgan`,
+Keras cannot find kgan's classes ("Could not locate class 'GAN'").
 
 Example:
     >>> import kgan
@@ -30,6 +32,7 @@ from kgan.version import __version__  # noqa: E402
 _PUBLIC = {
     "GAN": "kgan.core.gan:GAN",
     "sample_latents": "kgan_runtime.latents:sample_latents",
+    "load": "kgan.keras_file:load_keras",
     "latent_tools": "kgan_runtime.latent_tools",
     "core": "kgan.core",
     "data": "kgan.data",

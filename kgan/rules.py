@@ -18,8 +18,12 @@ Example:
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
+import importlib.util
 import math
+from pathlib import Path
 from typing import Any
 
 # The datasets kgan builds itself: the 2-D mixtures and the digits need no download;
@@ -142,3 +146,48 @@ def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
     # `True == 1`: compare types too, so a bool never passes for an int choice or back.
     if not any(value == c and type(value) is type(c) for c in choices):
         raise ValueError(f"Unknown {name}={value!r}. Expected one of {list(choices)}.")
+
+
+# ONNX opsets kgan exports: from 13 up to the newest the installed tf2onnx converts.
+MIN_ONNX_OPSET = 13
+_FALLBACK_MAX_OPSET = 18  # tf2onnx 1.16-1.17's
+
+
+@functools.cache
+def max_onnx_opset() -> int:
+    """The newest ONNX opset the installed tf2onnx converts to, read without importing it.
+
+    tf2onnx's package imports TensorFlow, so this reads the keys of
+    `OPSET_TO_IR_VERSION` in its `constants.py` source instead (18 for
+    tf2onnx 1.17); 18 when tf2onnx is not installed or the table is not found.
+
+    Example:
+        >>> max_onnx_opset() >= 17
+        True
+    """
+    try:
+        spec = importlib.util.find_spec("tf2onnx")
+        locations = list(spec.submodule_search_locations or []) if spec else []
+        source = (Path(locations[0]) / "constants.py").read_text() if locations else ""
+        for node in ast.walk(ast.parse(source)):
+            if (
+                isinstance(node, ast.Assign)
+                and any(getattr(t, "id", None) == "OPSET_TO_IR_VERSION" for t in node.targets)
+                and isinstance(node.value, ast.Dict)
+            ):
+                return max(int(ast.literal_eval(key)) for key in node.value.keys)
+    except (ImportError, OSError, SyntaxError, ValueError):
+        pass
+    return _FALLBACK_MAX_OPSET
+
+
+def onnx_opset() -> Range:
+    """The opsets `kgan.export` accepts: `MIN_ONNX_OPSET` to `max_onnx_opset()`.
+
+    Example:
+        >>> onnx_opset().check("opset", 99)
+        Traceback (most recent call last):
+        ...
+        ValueError: opset must be in [13, 18]; got opset=99.
+    """
+    return Range(MIN_ONNX_OPSET, max_onnx_opset(), integer=True)

@@ -14,8 +14,6 @@ import os
 import subprocess
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
@@ -23,7 +21,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=150)
     args = parser.parse_args(argv)
 
+    from kgan.cli._common import quiet_tensorflow
+
+    quiet_tensorflow()  # TensorFlow's start-up lines and warnings stay off the terminal
     from kgan.train import TrainConfig, train
+    from kgan.train.callbacks import EpochProgress
 
     config = TrainConfig(
         dataset="digits",
@@ -33,10 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         latent_dim=32,
         ema_half_life=2000.0,
         grid_size=100,
-        verbose=2,
+        verbose=0,
     )
     print(f"Training a DCGAN on the 1,797 built-in 8x8 digits for {config.run.epochs} epochs ...")
-    result = train(config, os.path.join(args.out, "train"))
+    progress = EpochProgress(config.run.epochs, None, bar=sys.stdout.isatty())
+    result = train(config, os.path.join(args.out, "train"), callbacks=[progress])
     if result.already_complete:
         print(f"{result.folder} already holds this finished run: not training it again")
     else:

@@ -2,12 +2,12 @@
 
 Runs `kgan-train` once without interruption (the reference), then runs the same command
 on another folder and SIGKILLs it, restarts it, and repeats until the run finishes (or
-`--minutes` pass). Most runs are killed at a random moment in the `--kill_after` seconds
-after they saved their first new checkpoint (so every run makes progress, whatever the
-machine's start-up time); one in `--early_every` is killed in its first seconds instead,
-while TensorFlow loads. The job is many short epochs with a checkpoint every few steps
-(`--deterministic`), so kills land everywhere: between checkpoints, during a save, just
-after one. After every kill it checks:
+`--minutes` pass: then one last run finishes it unkilled). Most runs are killed at a
+random moment in the `--kill_after` seconds after they saved their first new checkpoint
+(so every run makes progress, whatever the machine's start-up time); one in
+`--early_every` is killed in its first seconds instead, while TensorFlow loads. The job is
+many short epochs with a checkpoint every few steps (`--deterministic`), so kills land
+everywhere: between checkpoints, during a save, just after one. After every kill it checks:
 
 - the files: at most `--keep_checkpoints` complete checkpoints (plus at most one checkpoint
   being written) and no leftover temporaries once the next run has started;
@@ -189,8 +189,18 @@ def main() -> int:
             if proc.returncode != 0:
                 problems.append(f"run {len(runs)} exited {proc.returncode}: {stderr[-500:]}")
             break
-    else:
-        problems.append(f"the killed run did not finish within {args.minutes} minutes")
+    else:  # time is up: one last run, not killed, finishes the job
+        proc = start(out, args)
+        peak = wait_watching(proc, None)
+        runs.append({"delay_s": None, "killed": False, "exit": proc.returncode,
+                     "peak_rss": peak, "trained": True, "step": latest_step(out),
+                     **dict(zip(("checkpoints", "keras_files", "temporaries"),
+                                checkpoint_files(out)))})  # fmt: skip
+        print(f"run {len(runs):3d}: not killed (--minutes passed), exit {proc.returncode}, "
+              f"peak RSS {(peak or 0) / 2**20:5.0f} MiB")  # fmt: skip
+        if proc.returncode != 0:
+            problems.append(f"the last run exited {proc.returncode}: "
+                            f"{proc.stderr.read().decode()[-500:]}")  # fmt: skip
 
     finished = (out / "gan.keras").exists()
     if finished:

@@ -129,11 +129,19 @@ def one_line_parser(
             print(usage(module))
             sys.exit(0)
         try:
-            return FLAGS(argv)
+            rest = FLAGS(argv)
         except flags.Error as err:
             message = " ".join(str(err).split())
             print(f"{program}: error: {message}", file=sys.stderr)
             sys.exit(2)
+        if len(rest) > 1:
+            print(
+                f"{program}: error: unexpected arguments {rest[1:]}: every input is a --flag "
+                "(--help lists them).",
+                file=sys.stderr,
+            )
+            sys.exit(2)
+        return rest
 
     return parse
 
@@ -147,7 +155,11 @@ def usage(module: ModuleType) -> str:
     for title, members in sections.items():
         if members:
             lines += ["", title if title.endswith(".") else f"{title}:", *map(_describe, members)]
-    lines += ["", "absl's own flags (logging, --flagfile, ...): --helpfull."]
+    lines += [
+        "",
+        "TensorFlow's, absl's and Keras's own messages are hidden: absl's -v 0 shows them.",
+        "absl's own flags (logging, --flagfile, ...): --helpfull.",
+    ]
     return "\n".join(lines)
 
 

@@ -14,10 +14,9 @@ The flags are the arguments of `kgan.eval.evaluate`, which does the work (with
 
 from __future__ import annotations
 
-import sys
-
 from absl import app, flags
 
+from kgan.cli._common import check_model_file, fail, quiet_tensorflow
 from kgan.cli._flags import one_line_parser
 
 FLAGS = flags.FLAGS
@@ -72,15 +71,20 @@ def define_flags() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    from kgan.eval import recipe
-
     try:
         if not FLAGS.model:
             raise ValueError("--model is required: a .keras or .onnx generator file.")
         if not FLAGS.data:
             raise ValueError("--data is required: ring8, grid25, digits, or a TFDS name.")
+        check_model_file(FLAGS.model)
+        if FLAGS.classifier:
+            check_model_file(FLAGS.classifier)
+    except ValueError as err:
+        return fail("kgan-evaluate", err)
+    quiet_tensorflow()
+    from kgan.eval import recipe
+
+    try:
         report = recipe.evaluate(
             FLAGS.model,
             FLAGS.data,
@@ -100,8 +104,7 @@ def main(argv: list[str]) -> int:
         if FLAGS.out:
             recipe.save_report(report, FLAGS.out)
     except (ValueError, OSError, ImportError) as err:
-        print(f"kgan-evaluate: error: {' '.join(str(err).split())}", file=sys.stderr)
-        return 2
+        return fail("kgan-evaluate", err)
     print("\n".join(recipe.format_results(report["metrics"])))
     if FLAGS.out:
         print(f"wrote {FLAGS.out}")

@@ -8,11 +8,12 @@ Example:
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from absl import app, flags, logging
+from absl import app, flags
 
+from kgan import rules
+from kgan.cli._common import check_model_file, fail, quiet_tensorflow
 from kgan.cli._flags import one_line_parser
 
 FLAGS = flags.FLAGS
@@ -20,7 +21,12 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("run", None, "A run folder written by kgan-train (uses its generator.keras).")
 flags.DEFINE_string("model", None, "A .keras file (a kgan.GAN or a generator).")
 flags.DEFINE_string("out", None, "Export folder (default: RUN/export).")
-flags.DEFINE_integer("opset", 17, "ONNX opset.", lower_bound=13, upper_bound=21)
+flags.DEFINE_integer(
+    "opset", 17,
+    f"ONNX opset: {rules.MIN_ONNX_OPSET} to {rules.max_onnx_opset()}, the newest the installed "
+    "tf2onnx converts.",
+    lower_bound=rules.MIN_ONNX_OPSET, upper_bound=rules.max_onnx_opset(),
+)  # fmt: skip
 flags.DEFINE_enum("output", "float", ["float", "uint8"], "float in [-1, 1] or uint8 in [0, 255].")
 flags.DEFINE_list("formats", ["saved_model", "onnx"], "Formats to write.")
 flags.DEFINE_bool(
@@ -84,9 +90,7 @@ def _web_out(out: Path) -> Path | None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) > 1:
-        raise app.UsageError(f"Unexpected arguments: {argv[1:]}")
-    logging.set_verbosity(logging.WARNING)
+    quiet_tensorflow()
     from kgan.export import ExportError, export_generator
     from kgan_runtime.errors import KganRuntimeError
     from kgan_runtime.fileio import FolderLocked
@@ -94,6 +98,7 @@ def main(argv: list[str]) -> int:
     try:
         model, out, expect = _source()
         web_out = _web_out(out)
+        check_model_file(model, max_bytes=FLAGS.max_model_bytes)  # one line, before Keras
         manifest = export_generator(
             model,
             out,
@@ -111,8 +116,7 @@ def main(argv: list[str]) -> int:
     except (
         ValueError, FileExistsError, FileNotFoundError, ExportError, FolderLocked, KganRuntimeError
     ) as err:  # fmt: skip
-        print(f"kgan-export: error: {err}", file=sys.stderr)
-        return 2
+        return fail("kgan-export", err)
     for name, figures in manifest["parity"].items():
         sizes = ", ".join(f"batch {n}: {d:.2e}" for n, d in figures["per_batch_size"].items())
         print(f"parity {name:<11} max abs diff vs Keras: {sizes}")

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 from collections.abc import Callable
@@ -174,6 +175,10 @@ class InceptionFeatures:
         return FeatureBatch(np.asarray(outputs, np.float64))
 
 
+def _call_inference(model: keras.Model, inputs: Any) -> Any:
+    return model(inputs, training=False)
+
+
 def compiled_forward(model: keras.Model) -> Callable[[Any], Any]:
     """A traced forward pass (inference mode, any batch size) that returns NumPy arrays.
 
@@ -182,10 +187,10 @@ def compiled_forward(model: keras.Model) -> Callable[[Any], Any]:
     import tensorflow as tf
 
     specs = [tf.TensorSpec((None, *t.shape[1:]), t.dtype) for t in model.inputs]
-    if len(specs) == 1:
-        forward = tf.function(lambda x: model(x, training=False), input_signature=specs)
-    else:
-        forward = tf.function(lambda xs: model(xs, training=False), input_signature=[specs])
+    # A partial, not a lambda: TensorFlow counts traces per code object, so one lambda traced
+    # for each of several models reads as retracing and logs a warning each evaluation.
+    call = functools.partial(_call_inference, model)
+    forward = tf.function(call, input_signature=specs if len(specs) == 1 else [specs])
 
     def run(x: Any) -> Any:
         if len(specs) == 1:

@@ -39,7 +39,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from kgan import _keras_compat
+from kgan import _keras_compat, rules
 from kgan.core.signature import generator_signature
 from kgan.export.destination import MANIFEST_NAME, check_expectations, check_out_dir
 from kgan.keras_file import load_keras
@@ -510,8 +510,7 @@ def export_generator(
         )
     if output not in OUTPUTS:
         raise ValueError(f"Unknown output={output!r}. Expected one of {list(OUTPUTS)}.")
-    if not isinstance(opset, int) or not 13 <= opset <= 21:
-        raise ValueError(f"opset must be an integer in [13, 21]; got opset={opset!r}.")
+    rules.onnx_opset().check("opset", opset)  # up to what the installed tf2onnx converts
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     lock = out_dir.parent / f".{out_dir.name}.lock"

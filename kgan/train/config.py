@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import types
 import typing
 from collections.abc import Mapping
@@ -347,7 +348,10 @@ class RunConfig(_Group):
         flag=False, resumable=True,
     )  # fmt: skip
     preset: str | None = setting(
-        None, "The kgan.train.presets recipe these settings came from (informative).", flag=False
+        None,
+        "The kgan.train.presets recipe these settings came from (informative).",
+        flag=False,
+        resumable=True,
     )
 
 
@@ -503,6 +507,11 @@ class TrainConfig:
     def from_preset(cls, preset: str | None, **overrides: Any) -> TrainConfig:
         """A config from a `kgan.train.presets` recipe, with flat `overrides` taking precedence.
 
+        A recipe made for one dataset keeps only its game, networks and
+        optimizer on another (`kgan.train.presets.get`); with an explicit
+        `steps_per_epoch` that its `steps_per_execution` does not divide, the
+        latter becomes their greatest common divisor.
+
         Raises:
             ValueError: for an unknown preset; the message lists the choices.
 
@@ -512,6 +521,10 @@ class TrainConfig:
         """
         from kgan.train import presets
 
-        settings = presets.get(preset) if preset else {}
+        settings = presets.get(preset, overrides.get("dataset")) if preset else {}
+        steps, per = overrides.get("steps_per_epoch"), settings.get("steps_per_execution")
+        if steps and per and steps % per and "steps_per_execution" not in overrides:
+            # A recipe's steps per execution fit its own epochs; an explicit epoch length wins.
+            settings["steps_per_execution"] = math.gcd(steps, per)
         settings.update(overrides)
         return cls(preset=preset, **settings)

@@ -9,7 +9,7 @@ A preset fills in settings; anything set explicitly (a keyword of
 | `dcgan` | non_saturating (Radford et al., 2016) | - | 2e-4, 0.5, 0.999 |
 | `lsgan` | least_squares (Mao et al., 2017) | - | 2e-4, 0.5, 0.999 |
 | `ragan` | relativistic (Jolicoeur-Martineau, 2018) | - | 2e-4, 0.5, 0.999 |
-| `wgan_gp` | wasserstein (Gulrajani et al., 2017) | GP 10, 5 critic steps | 1e-4, 0.0, 0.9 |
+| `wgan_gp` | wasserstein (Gulrajani et al., 2017) | GP 10, 5 critic steps of 64 | 1e-4, 0.0, 0.9 |
 | `sngan_hinge` | hinge (Miyato et al., 2018, C) | spectral norm in D | 2e-4, 0.5, 0.999 |
 | `stylegan2_r1` | non_saturating (Karras et al., 2020) | R1 1, every 16; EMA | 2e-4, 0.0, 0.99 |
 | `diffaugment` | non_saturating (Zhao et al., 2020) | DiffAugment; EMA | 2e-4, 0.5, 0.999 |
@@ -21,7 +21,9 @@ A preset fills in settings; anything set explicitly (a keyword of
 `ring8` and `grid25` are kgan's recipes for the 2-D mode-collapse benchmarks
 (`scripts/bench_quality.py`, which reports what each part buys); they also
 select their dataset (100,000 points) and a fast step (XLA, 20 steps per
-execution).
+execution); on another dataset they keep only their game, networks and optimizer
+(see `get`). `wgan_gp` trains on batches of 320: five critic minibatches of 64.
+Without `--preset`, `kgan-train` picks `auto(dataset)`.
 
 `stacked_mnist_veegan` and `stacked_mnist_quarter_d` are kgan's recipes for
 Stacked MNIST (1,000 modes; `kgan.data.stacked`) in the two settings of
@@ -42,6 +44,8 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+
+from kgan import rules
 
 # What the two 2-D recipes share: small MLPs without dropout, a 2-D latent, a
 # high learning rate decayed to 0, a generator EMA, and a fast CPU step.
@@ -82,6 +86,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "loss": "wasserstein",
         "gradient_penalty": 10.0,
         "d_steps": 5,
+        # Five critic minibatches of 64, the paper's (a batch splits into d_steps minibatches).
+        "batch_size": 320,
         "lr": 1e-4,
         "beta_1": 0.0,
         "beta_2": 0.9,
@@ -141,12 +147,61 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def get(name: str) -> dict[str, Any]:
-    """The settings of preset `name` (a copy).
+# Settings tuned to a preset's own dataset (`ring8`, `grid25`): they apply only when the run
+# trains on that dataset; on another one the rest of the recipe applies with kgan's defaults.
+DATASET_BOUND = ("num_examples", "data_scale", "steps_per_execution", "epochs")
+# The recipe `kgan-train` picks when no --preset is given: by dataset, else `AUTO_DEFAULT`.
+# Settings for images only: a preset leaves them out on the 2-D mixtures.
+IMAGE_ONLY = ("augment",)
+AUTO = {"ring8": "ring8", "grid25": "grid25"}
+AUTO_DEFAULT = "dcgan"
+
+
+def get(name: str, dataset: str | None = None) -> dict[str, Any]:
+    """The settings of preset `name` (a copy), for training on `dataset` (None: its own).
+
+    A preset made for one dataset (`ring8`, `grid25`) used on another keeps its
+    game, networks and optimizer but not its dataset nor the settings tuned to
+    it (`DATASET_BOUND`: the number of points, the data scale, the steps per
+    execution and the epochs). On the 2-D mixtures, image-only settings
+    (`IMAGE_ONLY`: DiffAugment) are left out.
 
     Raises:
         ValueError: for an unknown name; the message lists the choices.
+
+    Example:
+        >>> get("ring8", dataset="digits")["lr"], "num_examples" in get("ring8", "digits")
+        (0.001, False)
     """
     if name not in PRESETS:
         raise ValueError(f"Unknown preset={name!r}. Expected one of {sorted(PRESETS)}.")
-    return copy.deepcopy(PRESETS[name])
+    settings = copy.deepcopy(PRESETS[name])
+    own = settings.get("dataset")
+    if dataset is not None and own is not None and dataset != own:
+        for key in ("dataset", *DATASET_BOUND):
+            settings.pop(key, None)
+    if (dataset or own) in rules.MIXTURES:
+        for key in IMAGE_ONLY:
+            settings.pop(key, None)
+    return settings
+
+
+def left_out(name: str, dataset: str | None) -> list[str]:
+    """The settings of preset `name` that `get(name, dataset)` leaves out (see `get`).
+
+    Example:
+        >>> left_out("diffaugment", "ring8")
+        ['augment']
+    """
+    kept = get(name, dataset)
+    return [key for key in PRESETS[name] if key not in kept and key != "dataset"]
+
+
+def auto(dataset: str) -> str:
+    """The preset that suits `dataset`: its own recipe (`ring8`, `grid25`), else `dcgan`.
+
+    Example:
+        >>> auto("grid25"), auto("digits"), auto("./faces")
+        ('grid25', 'dcgan', 'dcgan')
+    """
+    return AUTO.get(dataset, AUTO_DEFAULT)

@@ -14,7 +14,8 @@ from gan_testing import free_ports
 import kgan  # noqa: F401  (registers the GAN class for load_model)
 from kgan.train import distribute
 
-TINY = ["--dataset=ring8", "--epochs=2", "--steps_per_epoch=4", "--batch_size=64", "--grid_size=8"]
+TINY = ["--dataset=ring8", "--preset=none", "--epochs=2", "--steps_per_epoch=4",
+        "--batch_size=64", "--grid_size=8"]  # fmt: skip
 
 
 def _start(args, tf_config=None):

@@ -64,7 +64,7 @@ def test_cli_dry_run_writes_nothing(tmp_path):
     out = tmp_path / "dry"
     result = _run_cli("--dataset=ring8", "--dry_run", f"--out={out}")
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "dry run: 20000 examples of shape (2,)" in result.stdout
+    assert "dry run: 100000 examples of shape (2,)" in result.stdout  # the ring8 recipe's
     assert not out.exists()
 
 
@@ -153,7 +153,73 @@ def test_a_finished_run_rerun_says_so_and_more_epochs_continue_it(tmp_path):
 
     longer = _run_cli(*OLD_RUN, "--epochs=2", f"--out={out}")
     assert longer.returncode == 0, longer.stderr[-2000:]
-    assert "trained 2 epochs" in longer.stdout and "already" not in longer.stdout
+    assert "already" not in longer.stdout
+    # The folder's own recipe (none, kgan 0.1's) is kept: no preset is picked for it.
+    assert "preset:" not in longer.stdout
+    assert "resuming from step 4 (after epoch 1 of 2)" in longer.stdout
+    assert "trained 1 epoch in this invocation (steps 5-8), 2 epochs in all" in longer.stdout
     assert f"samples:   {out / 'samples' / 'epoch_002.png'}" in longer.stdout
     assert int(keras.models.load_model(out / "gan.keras").g_optimizer.iterations) == 8
     assert [e["epoch"] for e in _events(out) if "epoch" in e] == [1, 2]
+
+
+def _quiet_env():
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # kgan-train must be quiet without it
+    return env
+
+
+TINY_RING8 = ["--dataset=ring8", "--preset=none", "--batch_size=64", "--steps_per_epoch=3",
+              "--latent_dim=4", "--grid_size=16"]  # fmt: skip
+
+
+def test_output_is_quiet_and_one_line_per_epoch_when_redirected(tmp_path):
+    """No TensorFlow/absl/Keras noise on stderr; no progress-bar escapes in a redirected stdout."""
+    result = subprocess.run(
+        [sys.executable, "-m", "kgan.cli.train", *TINY_RING8, "--epochs=2",
+         f"--out={tmp_path / 'run'}"],
+        capture_output=True, text=True, env=_quiet_env(), timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr == ""
+    assert not any(c in result.stdout for c in "\x1b\r\b")
+    epochs = [line for line in result.stdout.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in epochs] == ["epoch 1/2", "epoch 2/2"]
+    assert all("d_loss" in line and "g_loss" in line for line in epochs)
+
+
+def test_without_preset_the_dataset_picks_the_recipe_and_flags_win(tmp_path):
+    out = f"--out={tmp_path / 'x'}"
+    grid = _run_cli("--dataset=grid25", "--dry_run", out)
+    assert grid.returncode == 0, grid.stderr[-2000:]
+    assert "preset: grid25 (picked for --dataset=grid25" in grid.stdout
+    assert "num_packed=2" in grid.stdout and "preset='grid25'" in grid.stdout
+    ring = _run_cli("--dataset=ring8", "--lr=0.01", "--dry_run", out)
+    assert "preset: ring8 (picked for --dataset=ring8" in ring.stdout
+    assert "lr=0.01," in ring.stdout and "latent_dim=2," in ring.stdout  # the flag wins
+    digits = _run_cli("--dry_run", out)
+    assert "preset: dcgan (picked for --dataset=digits" in digits.stdout
+    # A labelled dataset trained unconditionally: said once; --conditional uses the labels.
+    assert digits.stdout.count("note: digits has labels (10 classes)") == 1
+    assert "note:" not in _run_cli("--dry_run", "--conditional", out).stdout
+    plain = _run_cli("--dataset=ring8", "--preset=none", "--dry_run", out)
+    assert "preset:" not in plain.stdout and "preset=None" in plain.stdout
+    assert "lr=0.0002," in plain.stdout
+
+
+def test_resume_mid_epoch_says_where_and_counts_honestly(tmp_path):
+    out = tmp_path / "run"
+    args = [*TINY_RING8, "--steps_per_epoch=4", "--checkpoint_every=2", f"--out={out}"]
+    first = _run_cli(*args, "--epochs=1")
+    assert first.returncode == 0, first.stderr[-2000:]
+    # As if killed after step 2's checkpoint: the epoch-end checkpoint and final files are gone.
+    checkpoints = sorted((out / "checkpoints").glob("ckpt-*.keras"))
+    last = checkpoints[-1]
+    last.unlink()
+    last.with_suffix(".json").unlink()
+    (out / "gan.keras").unlink()
+    again = _run_cli(*args, "--epochs=1")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "resuming from step 2 (2 of 4 steps into epoch 1 of 1)" in again.stdout
+    assert "epoch 1/1 (resumed after step 2 of 4): d_loss" in again.stdout
+    assert "trained 0.50 epochs in this invocation (steps 3-4), 1 epoch in all" in again.stdout

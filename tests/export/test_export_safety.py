@@ -71,6 +71,7 @@ def test_an_export_cleans_the_temporaries_of_killed_exports(tmp_path):
     for folder in stale:
         folder.mkdir()
         (folder / "generator.onnx").write_bytes(b"half")
+    (tmp_path / ".export.lock").write_text("99999\n")  # of a killed export: not held
     export_generator(_gan(), tmp_path / "export", formats=("onnx",), verify=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
 

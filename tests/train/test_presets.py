@@ -129,3 +129,42 @@ def test_preset_trains_saves_reloads_and_exports(tmp_path, preset):
         gan.generate(5, seed=11, labels=labels),
         atol=1e-4,
     )
+
+
+def test_every_preset_fits_every_built_in_dataset_with_the_defaults():
+    """`--preset=P --dataset=D` and nothing else is a valid run for every P and D (dry runs)."""
+    from kgan import rules
+    from kgan.train import dry_run
+
+    for preset in presets.PRESETS:
+        for dataset in rules.DATASETS:
+            config = TrainConfig.from_preset(preset, dataset=dataset)
+            plan = dry_run(config)  # validates, describes the data and builds the GAN
+            assert plan.steps_per_epoch >= 1, (preset, dataset)
+            assert plan.steps_per_epoch % config.runtime.steps_per_execution == 0
+            own = presets.PRESETS[preset].get("dataset")
+            if own is not None and own != dataset:  # keeps the recipe, not its data settings
+                assert config.data.num_examples is None and config.model.data_scale == 1.0
+                assert presets.left_out(preset, dataset)
+    # A 2-D run leaves DiffAugment (for images) out; an image run keeps it.
+    assert TrainConfig.from_preset("diffaugment", dataset="ring8").game.augment is None
+    assert TrainConfig.from_preset("diffaugment").game.augment == "color,translation,cutout"
+    # An explicit epoch length the recipe's steps per execution does not divide.
+    config = TrainConfig.from_preset("ring8", steps_per_epoch=12)
+    assert config.runtime.steps_per_execution == 4
+
+
+@pytest.mark.parametrize("preset", sorted(presets.PRESETS))
+def test_each_preset_trains_with_its_own_defaults(tmp_path, preset):
+    """One short epoch of each preset as `kgan-train --preset=P` configures it (batch size,
+    d_steps, steps per execution: the defaults, validated as given); only the epoch is cut."""
+    from kgan.train import train
+
+    config = TrainConfig.from_preset(preset)
+    config.validate()
+    per_execution = config.runtime.steps_per_execution
+    short = config.replace(epochs=1, steps_per_epoch=max(2, per_execution), grid_size=4, verbose=0)
+    result = train(short, tmp_path / "run")
+    assert result.steps == short.run.steps_per_epoch
+    assert np.isfinite(result.metrics["d_loss"]) and np.isfinite(result.metrics["g_loss"])
+    assert int(result.model.d_optimizer.iterations) == result.steps * config.game.d_steps
