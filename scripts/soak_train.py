@@ -160,7 +160,7 @@ def main() -> int:
     ref_seconds = time.monotonic() - began
     print(f"reference: {ref_seconds:.1f} s, peak RSS {ref_peak / 2**20:.0f} MiB")
 
-    runs, problems, last_step = [], [], 0
+    runs, problems, last_step = [], [], latest_step(out)
     while time.monotonic() - began < args.minutes * 60:
         early = args.early_every and (len(runs) + 1) % args.early_every == 0
         delay = rng.uniform(1.0, 5.0) if early else rng.uniform(*args.kill_after)

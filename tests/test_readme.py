@@ -97,7 +97,7 @@ def _user_generators(cwd: Path) -> None:
         "import keras, kgan\n"
         "from kgan.export import export_generator\n"
         "keras.utils.set_random_seed(0)\n"
-        "g, _ = kgan.networks.dcgan(8, (8, 8, 1), width=8, num_classes=3)\n"
+        "g, _ = kgan.networks.dcgan(8, (8, 8, 1), width=8, num_classes=10)\n"
         "export_generator(g, 'cgan_export', formats=('onnx',))\n"
         "g, _ = kgan.networks.mlp(2, (2,), generator_units=(16,))\n"
         "export_generator(g, 'points_export', formats=('onnx',))\n"

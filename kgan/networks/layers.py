@@ -12,6 +12,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from kgan.networks import phases
+
 
 @keras.saving.register_keras_serializable(package="kgan")
 class Maxout(keras.layers.Layer):
@@ -223,9 +225,28 @@ def _fast_filter_grad_applies(layer, inputs) -> bool:
 # 2.3 ms instead of 2.9, of the 1 -> 64 layer 2.5 instead of 3.2
 # (scripts/bench_layers.py).
 _PHASE_MAX_CHANNELS = 4
-# _PHASE_TAPS[a][d]: the kernel row (or column) that output phase a takes from
-# input offset d - 1, or 4 for none (a zero appended to the kernel).
-_PHASE_TAPS = ((3, 1, 4), (4, 2, 0))
+
+
+def _phase_taps() -> tuple[tuple[int, ...], ...]:
+    """[a][d]: the kernel row (or column) that output phase a takes from input offset d - 1,
+    or 4 for none (a zero appended to the kernel): ((3, 1, 4), (4, 2, 0)).
+
+    Read from `kgan.networks.phases`, the algebra the ONNX rewrite uses too: phase a is a
+    valid correlation of the input padded by `before` with its taps, so tap j reads input
+    offset `j - before`.
+    """
+    axis = phases.Axis.of(n=1, k=4, s=2, padding="same")
+    table = []
+    for a in range(2):
+        taps, before, _ = axis.phase(a)
+        row = [4, 4, 4]
+        for j, tap in enumerate(taps):
+            row[j - before + 1] = tap
+        table.append(tuple(row))
+    return tuple(table)
+
+
+_PHASE_TAPS = _phase_taps()
 
 
 def _phase_form_applies(x, kernel, output_shape, strides, padding: str) -> bool:
