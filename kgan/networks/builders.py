@@ -310,7 +310,7 @@ def dcgan64(
     return generator, discriminator
 
 
-SMALL_DCGAN_SIZES = (28, 32)
+SMALL_DCGAN_SIZES = (8, 16, 28, 32)
 
 
 def small_dcgan(
@@ -339,7 +339,7 @@ def small_dcgan(
 
     Args:
         latent_dim: size of z (the paper's is 256).
-        image_shape: `(H, H, C)` with H in {28, 32}.
+        image_shape: `(H, H, C)` with H in {8, 16, 28, 32} (8 and 16: fewer upsamplings).
         width: channels of the generator's last hidden map.
         d_width: channels of the discriminator's first convolution (default
             `width // 4`, at least 1).
@@ -371,16 +371,19 @@ def small_dcgan(
     rules.DROPOUT.check("dropout", dropout)
     size, _, channels = image_shape
 
+    halving = {"kernel_size": 3, "strides": 2, "padding": "same"}
+    # 4x4 up to H: 4 -> 7 -> 14 -> 28 (a 4x4 "valid" step first), else doubling 4 -> 8 -> ... H.
+    count = 3 if size == 28 else int(math.log2(size // 4))
+    widths = [width * 2 ** (count - 1 - i) for i in range(count)]
+    kinds = [halving] * count
+    if size == 28:
+        kinds[0] = {"kernel_size": 4, "strides": 1, "padding": "valid"}
+    steps = list(zip(widths, kinds, strict=True))
     inputs, h = _generator_inputs(latent_dim, num_classes, embed_dim=min(latent_dim, 32))
-    h = layers.Dense(4 * 4 * 8 * width, use_bias=False, name="project")(h)
+    h = layers.Dense(4 * 4 * 2 * widths[0], use_bias=False, name="project")(h)
     h = BatchNormalization(name="project_bn")(h)
     h = layers.ReLU(name="project_relu")(h)
-    h = layers.Reshape((4, 4, 8 * width), name="reshape")(h)
-    first = {"kernel_size": 4, "strides": 1, "padding": "valid"} if size == 28 else {
-        "kernel_size": 3, "strides": 2, "padding": "same"}  # fmt: skip
-    steps = [(4 * width, first)] + [
-        (w, {"kernel_size": 3, "strides": 2, "padding": "same"}) for w in (2 * width, width)
-    ]
+    h = layers.Reshape((4, 4, 2 * widths[0]), name="reshape")(h)
     for i, (filters, kw) in enumerate(steps):
         h = Conv2DTranspose(filters, use_bias=False, name=f"up_{i}", **kw)(h)
         h = BatchNormalization(name=f"up_{i}_bn")(h)

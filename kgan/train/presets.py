@@ -119,8 +119,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "ring8": {**_MIXTURE, "dataset": "ring8", "epochs": 120},
     "grid25": {**_MIXTURE, "dataset": "grid25", "num_packed": 2, "data_scale": 4.0, "epochs": 100},
     "stacked_mnist_veegan": {
-        **_STACKED,
-        "arch": "dcgan",
+        **_STACKED,  # arch "auto": the DCGAN on images
         "latent_dim": 100,
         "width": 64,
         "num_packed": 2,
@@ -155,6 +154,9 @@ DATASET_BOUND = (
 )  # fmt: skip
 # Settings for images only: a preset leaves them out on the 2-D mixtures.
 IMAGE_ONLY = ("augment",)
+# An image network pair (`stacked_mnist_quarter_d`'s small_dcgan) is left out on the 2-D
+# mixtures with its sizes: there `arch="auto"` builds the MLP.
+IMAGE_NETWORKS = ("arch", "width", "d_width")
 # The recipe `kgan-train` picks when no --preset is given: by dataset, else `AUTO_DEFAULT`.
 AUTO = {"ring8": "ring8", "grid25": "grid25"}
 AUTO_DEFAULT = "dcgan"
@@ -187,8 +189,9 @@ def get(name: str, dataset: str | None = None) -> dict[str, Any]:
     if (dataset or own) in rules.MIXTURES:
         for key in IMAGE_ONLY:
             settings.pop(key, None)
-        if settings.get("arch", "mlp") != "mlp":  # an image network pair: auto picks the MLP
-            settings.pop("arch")
+        if settings.get("arch", "mlp") not in ("mlp", "auto"):
+            for key in IMAGE_NETWORKS:
+                settings.pop(key, None)
     return settings
 
 

@@ -166,6 +166,11 @@ def test_each_preset_trains_with_its_own_defaults(tmp_path, preset):
     from kgan.train import train
 
     config = TrainConfig.from_preset(preset)
+    if config.data.dataset == "stacked_mnist":  # from fake digits, and two batches of them
+        write_idx(tmp_path / "mnist", *fake_digits(50))
+        config = config.replace(
+            data_dir=str(tmp_path / "mnist"), num_examples=2 * config.data.batch_size
+        )
     config.validate()
     per_execution = config.runtime.steps_per_execution
     short = config.replace(epochs=1, steps_per_epoch=max(2, per_execution), grid_size=4, verbose=0)
