@@ -45,6 +45,15 @@ from typing import Any
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
+from bench_quality_common import log, mean_se  # noqa: E402
+from bench_quality_stacked import (  # noqa: E402
+    STACKED_DEFAULT,
+    STACKED_PRESETS,
+    STACKED_SETTING,
+    print_stacked,
+    run_stacked,
+    stacked_classifier,
+)
 
 PUBLISHED_2D = [
     # (method, ring modes, ring % HQ, grid modes, grid % HQ, source)
@@ -53,31 +62,6 @@ PUBLISHED_2D = [
     ("GAN (PacGAN paper)", 6.3, 98.2, 17.3, 94.8, "Lin et al., 2018, Table 2"),
     ("PacGAN4", 7.8, 95.9, 24.8, 93.6, "Lin et al., 2018, Table 2"),
 ]
-# Stacked MNIST, published (modes of 1,000, KL): (method, modes, KL, source).
-PUBLISHED_STACKED = {
-    "stacked_veegan": [
-        ("DCGAN (VEEGAN paper)", 99, 3.40, "Srivastava et al., 2017 / Lin et al., 2018, Table 2"),
-        ("DCGAN (PacGAN paper)", 78.9, 4.50, "Lin et al., 2018, Table 2"),
-        ("ALI", 16, 5.40, "Lin et al., 2018, Table 2"),
-        ("Unrolled GAN", 48.7, 4.32, "Lin et al., 2018, Table 2"),
-        ("VEEGAN", 150, 2.95, "Lin et al., 2018, Table 2"),
-        ("PacDCGAN2", 1000, 0.06, "Lin et al., 2018, Table 2"),
-        ("PacDCGAN4", 1000, 0.07, "Lin et al., 2018, Table 2"),
-        ("DCGAN (GDPP paper)", 427, 3.16, "Elfeki et al., 2019, Table 3"),
-        ("WGAN-GP", 995, 0.148, "Elfeki et al., 2019, Table 3"),
-        ("GDPP-GAN", 1000, 0.135, "Elfeki et al., 2019, Table 3"),
-    ],
-    "stacked_quarter_d": [
-        ("DCGAN, D = 1/4 G", 30.6, 5.99, "Lin et al., 2018, Table 3"),
-        ("Unrolled GAN (10 steps)", 327, 4.66, "Lin et al., 2018, Table 3"),
-        ("PacDCGAN4", 667, 1.81, "Lin et al., 2018, Table 3"),
-        ("DCGAN, D = 1/2 G", 628, 2.58, "Lin et al., 2018, Table 3"),
-        ("PacDCGAN3, D = 1/2 G", 867, 0.90, "Lin et al., 2018, Table 3"),
-    ],
-}
-STACKED_TARGETS = {"stacked_veegan": (1000, 0.05), "stacked_quarter_d": (900, 0.5)}
-STACKED_SAMPLES = {"stacked_veegan": 26_000, "stacked_quarter_d": 25_600}
-STACKED_CLASSIFIER_HOLDOUT = 2000
 PAPER_PARZEN_MNIST = (225.0, 2.0)  # Goodfellow et al., 2014, Table 1
 TARGETS = {"ring8": (8, 97.0), "grid25": (25, 95.0)}
 NUM_EVAL_SAMPLES = 2500
@@ -138,35 +122,6 @@ ablations that show what packing buys.
 """
 
 
-def _stacked_presets() -> dict[str, dict[str, Any]]:
-    from kgan.train import presets
-
-    veegan, quarter = presets.get("stacked_mnist_veegan"), presets.get("stacked_mnist_quarter_d")
-    plain = {"num_packed": 1, "ema_half_life": None}
-    return {
-        # kgan's recipes: the presets of the same names.
-        "stacked_mnist_veegan": veegan,
-        "stacked_mnist_quarter_d": quarter,
-        # The papers' plain DCGANs as kgan runs them: no packing, no EMA.
-        "veegan_dcgan": dict(veegan, **plain, batch_size=64),
-        "quarter_d_dcgan": dict(quarter, **plain, batch_size=128),
-        # Ablations: packing without the EMA.
-        "veegan_pack2_noema": dict(veegan, ema_half_life=None),
-        "quarter_d_pack4_noema": dict(quarter, ema_half_life=None),
-    }
-
-
-STACKED_PRESETS: dict[str, dict[str, Any]] = _stacked_presets()
-"""Stacked MNIST settings (`TrainConfig` fields): kgan's presets, the plain DCGANs, ablations."""
-STACKED_SETTING = {
-    name: "stacked_veegan" if "veegan" in name else "stacked_quarter_d" for name in STACKED_PRESETS
-}
-"""Which setting (its published table) each of `STACKED_PRESETS` belongs to."""
-STACKED_DEFAULT = {
-    "stacked_veegan": ["veegan_dcgan", "stacked_mnist_veegan"],
-    "stacked_quarter_d": ["quarter_d_dcgan", "stacked_mnist_quarter_d"],
-}
-
 MNIST_PRESET: dict[str, Any] = dict(
     latent_dim=64,
     width=64,
@@ -177,10 +132,6 @@ MNIST_PRESET: dict[str, Any] = dict(
     epochs=100,
     ema_half_life=10_000.0,
 )
-
-
-def _log(msg: str) -> None:
-    print(msg, flush=True)
 
 
 # ---------------------------------------------------------------------------
@@ -213,14 +164,6 @@ def train_2d(dataset: str, preset: dict[str, Any], seed: int) -> tuple[Any, floa
     return gan, time.perf_counter() - start
 
 
-def mean_se(values: list[float]) -> tuple[float, float]:
-    """Mean and standard error (std with ddof=1 over sqrt(n); 0 for one value)."""
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.size < 2:
-        return float(arr.mean()), 0.0
-    return float(arr.mean()), float(arr.std(ddof=1) / math.sqrt(arr.size))
-
-
 def run_2d(dataset: str, preset_name: str, seeds: list[int], args, out: Path) -> dict[str, Any]:
     from kgan.eval import metrics
 
@@ -237,7 +180,7 @@ def run_2d(dataset: str, preset_name: str, seeds: list[int], args, out: Path) ->
         runs.append(result)
         if samples_seed0 is None:
             samples_seed0 = samples
-        _log(
+        log(
             f"  {dataset} {preset_name} seed {seed}: modes {result['modes']}/"
             f"{result['num_modes']}  HQ {result['high_quality']:.1f}%  KL {result['kl']:.4f}"
             f"  ({seconds:.0f} s)"
@@ -268,10 +211,10 @@ def run_2d(dataset: str, preset_name: str, seeds: list[int], args, out: Path) ->
 def print_2d_table(results: list[dict[str, Any]]) -> None:
     by = {(r["dataset"], r["preset"]): r for r in results}
     presets = list(dict.fromkeys(r["preset"] for r in results))
-    _log("\n| method | ring8 modes / % HQ / KL | grid25 modes / % HQ / KL |")
-    _log("|---|---|---|")
+    log("\n| method | ring8 modes / % HQ / KL | grid25 modes / % HQ / KL |")
+    log("|---|---|---|")
     for method, rm, rhq, gm, ghq, _ in PUBLISHED_2D:
-        _log(f"| {method} (published) | {rm:g} / {rhq:g} / - | {gm:g} / {ghq:g} / - |")
+        log(f"| {method} (published) | {rm:g} / {rhq:g} / - | {gm:g} / {ghq:g} / - |")
 
     def cell(r: dict[str, Any] | None) -> str:
         if r is None:
@@ -282,14 +225,12 @@ def print_2d_table(results: list[dict[str, Any]]) -> None:
     for preset in presets:
         n = max(len(r["seeds"]) for r in results if r["preset"] == preset)
         label = f"kgan `{preset}` ({n} seeds)"
-        _log(
-            f"| {label} | {cell(by.get(('ring8', preset)))} | {cell(by.get(('grid25', preset)))} |"
-        )
-    _log("")
+        log(f"| {label} | {cell(by.get(('ring8', preset)))} | {cell(by.get(('grid25', preset)))} |")
+    log("")
     for r in results:
         target_modes, target_hq = TARGETS[r["dataset"]]
         verdict = "MET" if r["target_met_every_seed"] else "MISSED"
-        _log(
+        log(
             f"{r['dataset']} `{r['preset']}`: target {target_modes} modes and >= {target_hq}% HQ "
             f"in every seed: {verdict} (worst seed: {r['min_modes']} modes, "
             f"{r['min_high_quality']:.1f}% HQ)"
@@ -388,12 +329,12 @@ def run_mnist(args, out: Path) -> dict[str, Any]:
     preset = dict(MNIST_PRESET)
     if args.mnist_epochs is not None:
         preset["epochs"] = args.mnist_epochs
-    _log(f"MNIST from {split['source']}")
+    log(f"MNIST from {split['source']}")
 
     start = time.perf_counter()
     clf = classifier.train_classifier(split["train_x"], split["train_y"], epochs=10, seed=0)
     accuracy = classifier.evaluate_accuracy(clf, split["test_x"], split["test_y"])
-    _log(f"  classifier: {accuracy:.2%} test accuracy ({time.perf_counter() - start:.0f} s)")
+    log(f"  classifier: {accuracy:.2%} test accuracy ({time.perf_counter() - start:.0f} s)")
 
     keras.utils.set_random_seed(0)
     g, d = networks.dcgan(preset["latent_dim"], (28, 28, 1), width=preset["width"])
@@ -406,7 +347,7 @@ def run_mnist(args, out: Path) -> dict[str, Any]:
     start = time.perf_counter()
     gan.fit(ds, epochs=preset["epochs"], verbose=2 if args.verbose else 0)
     seconds = time.perf_counter() - start
-    _log(f"  DCGAN: {preset['epochs']} epochs in {seconds:.0f} s")
+    log(f"  DCGAN: {preset['epochs']} epochs in {seconds:.0f} s")
 
     num = 10_000
     generated = classifier.classifier_metrics(
@@ -438,137 +379,26 @@ def run_mnist(args, out: Path) -> dict[str, Any]:
 
 def print_mnist(result: dict[str, Any]) -> None:
     gen, ref, parzen = result["generated"], result["real_train_vs_test"], result["parzen"]
-    _log("\n| MNIST (DCGAN) | classes reached | class KL | classifier score | FCD |")
-    _log("|---|---|---|---|---|")
+    log("\n| MNIST (DCGAN) | classes reached | class KL | classifier score | FCD |")
+    log("|---|---|---|---|---|")
     for name, r in (("kgan DCGAN, 10,000 samples", gen), ("real train images (2,000)", ref)):
         cov, score = r["class_coverage"], r["classifier_score"]
-        _log(
+        log(
             f"| {name} | {cov['classes']}/{cov['num_classes']} | {cov['kl']:.4f} | "
             f"{score['mean']:.2f} ± {score['std']:.2f} | {r['fcd']:.2f} |"
         )
     paper_mean, paper_se = PAPER_PARZEN_MNIST
-    _log(
+    log(
         f"\nParzen log-likelihood (nats): kgan DCGAN {parzen['mean']:.0f} ± "
         f"{parzen['std_err']:.0f} (sigma {parzen['sigma']:.3f}); "
         f"Goodfellow et al. (2014) GAN {paper_mean:.0f} ± {paper_se:.0f}."
     )
-    _log(
+    log(
         "Protocol differences: the paper fits the Parzen window to 10,000 samples, picks sigma "
         "on a validation split of the 60,000 training images and tests on the 10,000 test "
         f"images; here: {result['source']}; 10,000 samples; pixels in [0, 1] as in the paper; "
         "sigma from the same log-spaced grid (0.1 to 1). The estimate is known to be unreliable "
         "in 784 dimensions (Theis et al., 2016); it is reported only for comparison."
-    )
-
-
-# ---------------------------------------------------------------------------
-# Stacked MNIST
-# ---------------------------------------------------------------------------
-
-
-def stacked_classifier(args) -> tuple[Any, float, str]:
-    """kgan's digit classifier on the MNIST of `--mnist_dir`, minus the last 2,000 digits."""
-    from kgan.data import mnist_arrays
-    from kgan.eval.stacked import train_digit_classifier
-
-    x, y = mnist_arrays("train", data_dir=args.mnist_dir, download=False)
-    start = time.perf_counter()
-    clf, accuracy = train_digit_classifier(
-        x, y, holdout=STACKED_CLASSIFIER_HOLDOUT, epochs=args.classifier_epochs, seed=0
-    )
-    source = f"{len(x)} MNIST digits from {args.mnist_dir}"
-    _log(
-        f"  digit classifier: trained on {len(x) - STACKED_CLASSIFIER_HOLDOUT}, "
-        f"{accuracy:.2%} on the last {STACKED_CLASSIFIER_HOLDOUT} "
-        f"({time.perf_counter() - start:.0f} s)"
-    )
-    return clf, accuracy, source
-
-
-def train_stacked(preset: dict[str, Any], seed: int, args) -> tuple[Any, float, int]:
-    """Trains one GAN on stacked_mnist for `--stacked_steps` steps; returns it, seconds, steps."""
-    from kgan import data
-    from kgan.train import TrainConfig, build_gan
-
-    settings = dict(preset, seed=seed, data_dir=args.mnist_dir)
-    if args.stacked_examples is not None:
-        settings["num_examples"] = args.stacked_examples
-    config = TrainConfig(**settings)
-    config.validate()
-    full = config.run.epochs * (config.data.num_examples // config.data.batch_size)
-    steps = args.stacked_steps or full
-    gan = build_gan(config, (28, 28, 3), total_steps=steps)
-    x, _ = data.load_arrays(
-        "stacked_mnist", data_dir=args.mnist_dir, download=False, seed=seed,
-        num_examples=config.data.num_examples,
-    )  # fmt: skip
-    ds = data.from_arrays(x, batch_size=config.data.batch_size, seed=seed).repeat()
-    start = time.perf_counter()
-    gan.fit(ds, epochs=1, steps_per_epoch=steps, verbose=2 if args.verbose else 0)
-    return gan, time.perf_counter() - start, steps
-
-
-def run_stacked(setting: str, names: list[str], seeds: list[int], clf, args, out: Path):
-    from kgan.eval import sampler
-    from kgan.eval.stacked import stacked_mnist_scores
-
-    num = args.stacked_samples or STACKED_SAMPLES[setting]
-    results = []
-    for name in names:
-        runs = []
-        for seed in seeds:
-            gan, seconds, steps = train_stacked(STACKED_PRESETS[name], seed, args)
-            scores = stacked_mnist_scores(clf, sampler(gan, seed=20_000 + seed), num_samples=num)
-            scores.update(seed=seed, steps=steps, seconds=round(seconds, 1), samples=num)
-            runs.append(scores)
-            _log(
-                f"  {setting} `{name}` seed {seed}: {scores['modes']}/1000 modes, "
-                f"KL {scores['kl']:.3f} ({steps} steps, {seconds:.0f} s)"
-            )
-            with open(out / "runs.jsonl", "a", encoding="utf-8") as f:
-                f.write(json.dumps({"setting": setting, "preset": name, **scores}) + "\n")
-            if seed == seeds[0]:
-                from kgan_runtime.images import save_grid
-
-                save_grid(gan.generate(64, seed=7), out / f"{setting}_{name}.png", nrow=8)
-        target_modes, target_kl = STACKED_TARGETS[setting]
-        results.append({
-            "setting": setting, "preset": name, "settings": STACKED_PRESETS[name],
-            "seeds": seeds, "runs": runs,
-            "modes": mean_se([r["modes"] for r in runs]), "kl": mean_se([r["kl"] for r in runs]),
-            "target_met_every_seed": all(
-                r["modes"] >= target_modes and r["kl"] <= target_kl for r in runs
-            ),
-        })  # fmt: skip
-    return results
-
-
-def print_stacked(results: list[dict[str, Any]], accuracy: float, source: str, args) -> None:
-    for setting in dict.fromkeys(r["setting"] for r in results):
-        _log(f"\n| Stacked MNIST, {setting} | modes (of 1000) | KL |")
-        _log("|---|---|---|")
-        for method, modes, kl, where in PUBLISHED_STACKED[setting]:
-            _log(f"| {method} (published: {where}) | {modes:g} | {kl:g} |")
-        for r in (r for r in results if r["setting"] == setting):
-            (m, mse), (k, kse) = r["modes"], r["kl"]
-            steps = r["runs"][0]["steps"]
-            _log(
-                f"| kgan `{r['preset']}` ({len(r['seeds'])} seeds, {steps} steps) | "
-                f"{m:.1f} ± {mse:.1f} | {k:.3f} ± {kse:.3f} |"
-            )
-        target_modes, target_kl = STACKED_TARGETS[setting]
-        for r in (r for r in results if r["setting"] == setting):
-            verdict = "MET" if r["target_met_every_seed"] else "MISSED"
-            _log(
-                f"{setting} `{r['preset']}`: target >= {target_modes} modes and KL <= "
-                f"{target_kl} in every seed: {verdict}"
-            )
-    _log(
-        f"\nProtocol: stacked images drawn from {source} (the papers: the 60,000 training "
-        f"digits); digit classifier: kgan's, {accuracy:.2%} accurate on "
-        f"{STACKED_CLASSIFIER_HOLDOUT} held-out digits; z is normal (VEEGAN's DCGAN: uniform), "
-        "kgan's DCGAN for 28x28 (2 upsamplings, 4x4 kernels) rather than carpedm20's (4, 5x5), "
-        "one G step per D step (VEEGAN's code: two)."
     )
 
 
@@ -670,14 +500,14 @@ def main(argv: list[str] | None = None) -> int:
     results_2d = []
     for dataset in (d for d in ("ring8", "grid25") if d in only):
         for preset in presets or [dataset]:
-            _log(f"{dataset}: preset `{preset}`, seeds {seeds[0]}..{seeds[-1]}")
+            log(f"{dataset}: preset `{preset}`, seeds {seeds[0]}..{seeds[-1]}")
             results_2d.append(run_2d(dataset, preset, seeds, args, out))
     if results_2d:
         print_2d_table(results_2d)
         picture = save_picture(
             results_2d, Path(args.picture) if args.picture else out / "quality_2d.png"
         )
-        _log(f"picture: {picture}")
+        log(f"picture: {picture}")
         report["2d"] = results_2d
     stacked_settings = [s for s in STACKED_DEFAULT if s in only]
     if stacked_settings:
@@ -689,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
                 n for n in (stacked_names or STACKED_DEFAULT[setting])
                 if STACKED_SETTING[n] == setting
             ]  # fmt: skip
-            _log(f"{setting}: {names}, seeds {stacked_seeds}")
+            log(f"{setting}: {names}, seeds {stacked_seeds}")
             stacked += run_stacked(setting, names, stacked_seeds, clf, args, out)
         print_stacked(stacked, accuracy, source, args)
         report["stacked_mnist"] = {
@@ -699,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         report["mnist"] = run_mnist(args, out)
         print_mnist(report["mnist"])
     (out / "results.json").write_text(json.dumps(_jsonable(report), indent=2) + "\n")
-    _log(f"results: {out / 'results.json'}")
+    log(f"results: {out / 'results.json'}")
     return 0
 
 
