@@ -29,6 +29,7 @@ def test_all_snapshot():
             "features",
             "latent_tools",
             "layers",
+            "load",
             "losses",
             "metrics",
             "networks",
