@@ -138,6 +138,7 @@ def test_from_json_refuses_what_is_not_a_config():
 def test_resumable_settings_are_marked_on_their_fields():
     assert set(RESUMABLE_CHANGES) == {
         "epochs", "verbose", "data_dir", "download", "keep_checkpoints", "strategy",
+        "preset",  # only a label: the resumed folder keeps the recipe it started with
     }  # fmt: skip
 
 
