@@ -106,15 +106,27 @@ def check_memory(nbytes: int, what: str) -> None:
 
 
 @contextlib.contextmanager
+def _handling_signals(handler: Any) -> Iterator[None]:
+    """`handler` serves SIGINT and SIGTERM inside the block (main thread only), then the
+    previous handlers come back."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextlib.contextmanager
 def interrupt_on_signals(step: int = 0) -> Iterator[None]:
     """SIGINT/SIGTERM raise `Interrupted` at once: for the steps around training (loading
     data, building, the final save), where there is nothing to checkpoint.
 
     `stop_on_signals` takes over while `fit` runs. In the main thread only.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def handler(signum, frame):
         name = signal.Signals(signum).name
@@ -125,12 +137,8 @@ def interrupt_on_signals(step: int = 0) -> Iterator[None]:
             step=step,
         )
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with _handling_signals(handler):
         yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 class RunState(keras.callbacks.Callback):
@@ -233,16 +241,9 @@ def log_event(path: Path, event: str, **fields: Any) -> None:
 @contextlib.contextmanager
 def stop_on_signals(state: RunState) -> Iterator[None]:
     """SIGINT/SIGTERM ask the run to checkpoint and stop after the current step."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
 
     def handler(signum, frame):
         state.signum = signum
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with _handling_signals(handler):
         yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
