@@ -165,6 +165,19 @@ class BatchNormalization(keras.layers.BatchNormalization):
 # that case (training in bfloat16, no GPU or TPU, channels_last, no dilation)
 # takes this path; in float32 the native kernel was the faster one (an ad-hoc
 # timing of the gradient alone: 4.2 vs 7.2 ms) and is kept.
+#
+# The forward form loses on large maps: at 64x64 (PyTorch's DCGAN, issue 16)
+# the 128 -> 64 transposed layer from 16x16 to 32x32 took 94.9 ms instead of
+# 84.4, the 64 -> 128 convolution from 32x32 77.9 instead of 84.8, and the
+# image layers at 64x64 (3 channels) lost 5-15%; from 8x8 to 16x16 it still
+# wins by 20-25%, and layers with at most 4 channels on one side (the image
+# layers, where oneDNN's native kernels are weakest) still win at 32x32
+# (6.7 vs 8.7 ms, 7.6 vs 8.0). So it is used where the larger feature map of
+# the layer has at most 16x16 pixels, or 32x32 with at most 4 channels on one
+# side (ad-hoc timings of one bfloat16 training call, batch 128;
+# `scripts/bench_layers.py --model dcgan64` shows the result per layer).
+_FAST_GRAD_MAX_PIXELS = 16 * 16
+_FAST_GRAD_MAX_PIXELS_FEW_CHANNELS = 32 * 32
 
 
 def _pad_before(size: int, out: int, kernel: int, stride: int, padding: str) -> int:
@@ -209,9 +222,19 @@ def _fast_filter_grad_applies(layer, inputs) -> bool:
         and tuple(layer.dilation_rate) == (1, 1)
         and getattr(layer, "groups", 1) == 1
         and static
+        and _fast_filter_grad_pays(layer, inputs.shape)
         and not tf.config.list_logical_devices("GPU")
         and not tf.config.list_logical_devices("TPU")
     )
+
+
+def _fast_filter_grad_pays(layer, shape) -> bool:
+    """Whether the layer's maps are small enough for the forward form to win (see above)."""
+    out = layer.compute_output_shape(tuple(shape))
+    pixels = max(shape[1] * shape[2], out[1] * out[2])
+    few = min(shape[3], out[3]) <= _PHASE_MAX_CHANNELS
+    limit = _FAST_GRAD_MAX_PIXELS_FEW_CHANNELS if few else _FAST_GRAD_MAX_PIXELS
+    return pixels <= limit
 
 
 # Where a transposed convolution has few output channels (the generator's image

@@ -130,10 +130,9 @@ CONVS = [
 ]
 
 
-@pytest.mark.parametrize("classes, shape, kwargs, phase_form", CONVS)
-def test_conv_in_bfloat16_is_as_accurate_as_keras(classes, shape, kwargs, phase_form):
+def _bf16_train_call_ops(classes, shape, kwargs) -> list[str]:
+    """The ops of kgan's bfloat16 training call, after checking its results against Keras's."""
     cls, keras_cls = classes
-    kwargs = {"filters": 6, "padding": "same", **kwargs}
     rng = np.random.default_rng(2)
     x = rng.normal(size=shape).astype("float32")
     exact = keras_cls(**kwargs)  # float32: the reference
@@ -147,15 +146,42 @@ def test_conv_in_bfloat16_is_as_accurate_as_keras(classes, shape, kwargs, phase_
     _, want = _train_call(exact, x, weights)
     _, theirs = _train_call(keras_bf16, x, weights)
     ops, got = _train_call(ours, x, weights)
-    # The kernel gradient is a forward convolution: no weight-gradient op in the graph.
-    assert "Conv2DBackpropFilter" not in ops
-    assert ("Conv2DBackpropInput" not in ops) == phase_form
-    assert ("DepthToSpace" in ops) == phase_form
     for name, w, k, g in zip(["y", "dx", "dkernel", "dbias"], want, theirs, got):
         scale = np.abs(w).max()
         keras_error = np.abs(k - w).max() / scale
         our_error = np.abs(g - w).max() / scale
         assert our_error <= max(2 * keras_error, 1e-2), (name, our_error, keras_error)
+    return ops
+
+
+@pytest.mark.parametrize("classes, shape, kwargs, phase_form", CONVS)
+def test_conv_in_bfloat16_is_as_accurate_as_keras(classes, shape, kwargs, phase_form):
+    ops = _bf16_train_call_ops(classes, shape, {"filters": 6, "padding": "same", **kwargs})
+    # The kernel gradient is a forward convolution: no weight-gradient op in the graph.
+    assert "Conv2DBackpropFilter" not in ops
+    assert ("Conv2DBackpropInput" not in ops) == phase_form
+    assert ("DepthToSpace" in ops) == phase_form
+
+
+# (classes, input shape, filters, whether the kernel gradient takes the forward form): it pays
+# where the larger map has at most 16x16 pixels, or 32x32 with at most 4 channels on one side.
+SIZE_RULE = [
+    (C, (2, 32, 32, 8), 8, False),  # 32x32 -> 16x16, 8 -> 8 channels
+    (C, (2, 32, 32, 3), 8, True),  # the image layer of a 32x32 discriminator
+    (C, (2, 64, 64, 3), 8, False),  # ... of a 64x64 one
+    (C, (2, 16, 16, 8), 8, True),
+    (T, (2, 16, 16, 8), 8, False),  # 16x16 -> 32x32
+    (T, (2, 8, 8, 8), 8, True),
+    (T, (2, 16, 16, 8), 3, True),  # the image layer of a 32x32 generator
+    (T, (2, 32, 32, 8), 3, False),  # ... of a 64x64 one
+]
+
+
+@pytest.mark.parametrize("classes, shape, filters, fast", SIZE_RULE)
+def test_conv_takes_the_forward_kernel_gradient_only_on_small_maps(classes, shape, filters, fast):
+    kwargs = dict(filters=filters, kernel_size=4, strides=2, padding="same")
+    ops = _bf16_train_call_ops(classes, shape, kwargs)
+    assert ("Conv2DBackpropFilter" not in ops) == fast
 
 
 @pytest.mark.parametrize("cls", [kl.Conv2D, kl.Conv2DTranspose])
