@@ -19,8 +19,11 @@ every batch of two epochs:
 Each row shows the images per second of epoch 1 and epoch 2 and the seconds
 before the first batch. The pipeline keeps up with training when its rate is
 at least 3x the training step's after the first epoch (or within 5% of the
-step's rate from the first epoch); the step's rate comes from
-`scripts/bench_train.py`. The machine's load average is printed before and
+step's rate from the first epoch). With `--train_steps N` (for 64x64 images)
+the script also times `kgan.GAN.fit` of `kgan.networks.dcgan64()` (fp32,
+batch `--batch_size`) for N steps fed by `from_folder` in its first epoch
+(decoding as it trains) and by the in-memory pipeline, and prints both
+rates and their ratio. The machine's load average is printed before and
 after: figures taken on a loaded machine are not comparable.
 
 Run from a checkout: `.venv/bin/python scripts/bench_pipeline.py` (`--help`
@@ -123,6 +126,30 @@ def measure(folder: Path, batch_size: int, threads: int | None, seed: int) -> li
     return rows
 
 
+def train_rates(folder: Path, batch_size: int, steps: int, seed: int) -> dict[str, float]:
+    """Images/s of dcgan64's `GAN.fit` fed by `from_folder` (first epoch) and from memory."""
+    import keras
+
+    import kgan
+
+    rates = {}
+    x, _ = kgan.data.load_arrays(str(folder))
+    sources = {
+        "from_folder": lambda: kgan.data.from_folder(folder, batch_size=batch_size, seed=seed),
+        "in memory": lambda: kgan.data.from_arrays(x, batch_size=batch_size, seed=seed),
+    }
+    for name, make in sources.items():
+        keras.utils.set_random_seed(seed)
+        gan = kgan.GAN(*kgan.networks.dcgan64(), seed=seed)
+        gan.compile(kgan.optimizers.Adam(2e-4, beta_1=0.5), kgan.optimizers.Adam(2e-4, beta_1=0.5))
+        gan.fit(make(), epochs=1, steps_per_epoch=2, verbose=0)  # traces the step
+        dataset = make()  # a new pipeline: its first epoch decodes while the GAN trains
+        start = time.perf_counter()
+        gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)
+        rates[name] = steps * batch_size / (time.perf_counter() - start)
+    return rates
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -138,8 +165,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--folder", default=None, help="write the images here (default: a temp dir)"
     )
+    parser.add_argument(
+        "--train_steps", type=int, default=0, help="also time dcgan64's fit for this many steps"
+    )
     parser.add_argument("--json", default=None, help="also write the figures here")
     args = parser.parse_args(argv)
+    if args.train_steps and args.size != 64:
+        parser.error("--train_steps trains dcgan64: it needs --size 64")
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     if not formats or set(formats) - {"png", "jpeg"}:
@@ -164,6 +196,18 @@ def main(argv: list[str] | None = None) -> int:
                       f"{row['first']:>10.2f} s")  # fmt: skip
             decode = next(r["decode"] for r in rows if "decode" in r)
             print(f"  (kgan-train decodes the folder before training at {decode:,.0f} images/s)")
+            if args.train_steps:
+                rates = train_rates(folder, args.batch_size, args.train_steps, args.seed)
+                results[f"{fmt}_train"] = rates
+                print(f"  dcgan64 GAN.fit, fp32, {args.train_steps} steps: "
+                      f"{rates['from_folder']:.1f} images/s fed by from_folder (first epoch), "
+                      f"{rates['in memory']:.1f} from memory: "
+                      f"{rates['from_folder'] / rates['in memory']:.1%}")  # fmt: skip
+                pipe = next(r["epoch1"] for r in rows if r["pipeline"] == "from_folder")
+                print(
+                    f"  from_folder alone, epoch 1: {pipe / rates['in memory']:.1f}x the "
+                    "training step's rate"
+                )
     print(f"\nload average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if args.json:
         Path(args.json).write_text(json.dumps({"args": vars(args), "results": results}, indent=1))
