@@ -322,8 +322,10 @@ def _runtime(case: dict) -> str:
 
 def _memory(cases: list[dict], options: dict, torch_python: str, log) -> None:
     """Peak resident memory of training each case, each in a fresh worker process."""
-    print("\n| model | precision | framework | after import (MiB) | peak training (MiB) |")
-    print("|---|---|---|---:|---:|")
+    print(
+        "\n| model | variant | precision | framework | after import (MiB) | peak training (MiB) |"
+    )
+    print("|---|---|---|---|---:|---:|")
     for case in cases:
         python = torch_python if _runtime(case) == "torch" else sys.executable
         worker = _Worker(python, _runtime(case), options, log)
@@ -334,7 +336,8 @@ def _memory(cases: list[dict], options: dict, torch_python: str, log) -> None:
         finally:
             worker.close()
         print(
-            f"| {case['model']} | {case['precision']} | {case['framework']} | {base:.0f} "
+            f"| {case['model']} | {case['variant']} | {case['precision']} | {case['framework']} "
+            f"| {base:.0f} "
             f"| {peak:.0f} |",
             flush=True,
         )

@@ -109,7 +109,8 @@ def scaling_plot(cases: list[dict], samples: dict, peak: dict, path: str) -> Non
         y = xy(0, value)[1]
         for x in range(left, left + plot_w, 12):
             draw.line([x, y, x + 6, y], fill=(120, 120, 120))
-        draw.text((left + plot_w + 8, y - 6), f"peak {name} {value:.0f}", fill=(90, 90, 90))
+        # inside the frame, above its line: the legend has the right margin
+        draw.text((left + 6, y - 13), f"peak {name} {value:.0f}", fill=(90, 90, 90))
     legend_y = top + 10
     for n, ((framework, precision), points) in enumerate(sorted(series.items())):
         colour = _COLOURS.get((framework, precision), (0, 0, 0))
