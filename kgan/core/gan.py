@@ -325,6 +325,28 @@ class GAN(DistributedStepLoop, keras.Model):
 
     # ------------------------------------------------------------- training
 
+    def fit(
+        self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=None, **kwargs,
+    ):  # fmt: skip
+        """`keras.Model.fit`, with `shuffle` defaulting to what the data needs.
+
+        Arrays are shuffled every epoch (`shuffle=True`, Keras's default); a
+        `tf.data.Dataset` orders itself (`kgan.data` pipelines shuffle with
+        their seed), so for one the default is `False` and Keras 3 does not
+        warn that it ignores `shuffle=True` on every call.
+
+        Example:
+            >>> gan.fit(kgan.data.load("digits", batch_size=64), epochs=5)  # doctest: +SKIP
+        """
+        if shuffle is None:
+            shuffle = not isinstance(x, (tf.data.Dataset, tf.distribute.DistributedDataset))
+        return super().fit(
+            x, y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data,
+            shuffle=shuffle, **kwargs,
+        )  # fmt: skip
+
     def _unpack(self, data):
         x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
         if self.num_classes is None:

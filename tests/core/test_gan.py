@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -28,6 +30,29 @@ def test_fit_updates_both_networks_and_reports_metrics(tiny_gan):
     for key in ("d_real", "d_fake"):
         assert all(0.0 < v < 1.0 for v in history.history[key])
     assert all(np.isfinite(v) for values in history.history.values() for v in values)
+
+
+def test_fit_on_a_dataset_passes_keras_no_shuffle_to_ignore(tiny_gan):
+    data = tf.data.Dataset.from_tensor_slices(_points()).batch(32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tiny_gan.fit(data, epochs=1, verbose=0)
+    assert not [w for w in caught if "shuffle" in str(w.message)]
+    with pytest.warns(UserWarning, match="shuffle=True"):  # an explicit True is Keras's to judge
+        tiny_gan.fit(data, epochs=1, verbose=0, shuffle=True)
+
+
+def test_fit_on_arrays_still_shuffles_by_default():
+    def trained(**kwargs):
+        keras.utils.set_random_seed(0)
+        g, d = kgan.networks.mlp(4, (2,), generator_units=(8,), discriminator_units=(8,))
+        gan = kgan.GAN(g, d, seed=0)
+        gan.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05))
+        gan.fit(_points(64), batch_size=16, epochs=2, verbose=0, **kwargs)
+        return weights_of(gan.discriminator)
+
+    assert changed(trained(shuffle=False), trained())
+    assert not changed(trained(shuffle=True), trained())
 
 
 def test_discriminator_phase_changes_only_the_discriminator(tiny_gan):
