@@ -16,7 +16,7 @@ import onnxruntime as ort
 from ._validation import DEFAULT_MAX_BYTES, check_budget, check_int, check_max_bytes, one_line
 from .contract import LABEL_INPUT, LATENT_INPUT, OUTPUT, Contract
 from .errors import InferenceError, InvalidInputError, ModelLoadError
-from .latents import default_labels, sample_latents
+from .latents import check_labels, sample_latents
 
 __all__ = ["MAX_THREADS", "OnnxGenerator"]
 
@@ -358,39 +358,7 @@ class OnnxGenerator:
         return z32
 
     def _prepare_labels(self, labels: Any, n: int) -> np.ndarray | None:
-        k = self.num_classes
-        if k is None:
-            if labels is not None:
-                raise InvalidInputError(
-                    "labels were given but this generator is unconditional "
-                    "(num_classes is null); expected labels=None."
-                )
-            return None
-        if labels is None:
-            return default_labels(n, k, max_bytes=None)
-        try:
-            arr = np.asarray(labels)
-        except Exception as err:  # Any failure of the caller's object to convert.
-            raise InvalidInputError(
-                f"labels must be integers of shape ({n},); cannot convert them: {one_line(err)}"
-            ) from err
-        if arr.dtype.kind not in "iu":
-            raise InvalidInputError(f"labels must be integers in [0, {k}); got dtype {arr.dtype}.")
-        if arr.ndim == 0:
-            arr = np.full(n, arr, dtype=arr.dtype)
-        if arr.shape != (n,):
-            raise InvalidInputError(
-                f"labels must have shape ({n},) to match {n} samples, or be one integer; "
-                f"got shape {arr.shape}."
-            )
-        out_of_range = (arr < 0) | (arr >= k)
-        if out_of_range.any():
-            index = int(np.argmax(out_of_range))
-            raise InvalidInputError(
-                f"labels must lie in [0, {k}); got {int(out_of_range.sum())} value(s) out of "
-                f"range, first {int(arr[index])} at index {index}."
-            )
-        return arr.astype(np.int32)
+        return check_labels(labels, n, self.num_classes)
 
     def _generate(self, z: np.ndarray, labels: np.ndarray | None, batch_size: int) -> np.ndarray:
         total = z.shape[0]

@@ -13,11 +13,14 @@ as one ``standard_normal((n, latent_dim))`` call while keeping the float64 tempo
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from ._validation import DEFAULT_MAX_BYTES, check_budget, check_int, check_max_bytes
+from ._validation import DEFAULT_MAX_BYTES, check_budget, check_int, check_max_bytes, one_line
+from .errors import InvalidInputError
 
-__all__ = ["MAX_NUM_CLASSES", "default_labels", "sample_latents"]
+__all__ = ["MAX_NUM_CLASSES", "check_labels", "default_labels", "sample_latents"]
 
 MAX_NUM_CLASSES = 2**31
 """Largest supported ``num_classes``: class ids are fed to the model as int32."""
@@ -107,3 +110,62 @@ def default_labels(
     num_classes = check_int(num_classes, "num_classes", minimum=2, maximum=MAX_NUM_CLASSES)
     check_budget(n * 4, check_max_bytes(max_bytes), f"{n} labels")
     return (np.arange(n, dtype=np.int64) % num_classes).astype(np.int32)
+
+
+def check_labels(labels: Any, n: int, num_classes: int | None) -> np.ndarray | None:
+    """The int32 labels of ``n`` samples: ``labels`` checked, or the default ones.
+
+    The one label rule of every runtime (kgan-runtime, ``kgan.GAN.generate``; the
+    JavaScript runtime follows the same cases): ``None`` gives `default_labels`; one
+    integer serves all ``n`` samples; otherwise ``n`` integers in ``[0, num_classes)``.
+
+    Args:
+        labels: ``None``, one integer, or one integer per sample.
+        n: Number of samples.
+        num_classes: The generator's class count; ``None`` when it is unconditional.
+
+    Returns:
+        An int32 array of shape ``(n,)``, or ``None`` for an unconditional generator.
+
+    Raises:
+        InvalidInputError: (a ``ValueError``) labels for an unconditional generator,
+            labels that are not integers, of another length, or out of range.
+
+    Example:
+        >>> check_labels(2, 3, 10)
+        array([2, 2, 2], dtype=int32)
+    """
+    if num_classes is None:
+        if labels is not None:
+            raise InvalidInputError(
+                "labels were given but this generator is unconditional "
+                "(num_classes is null); expected labels=None."
+            )
+        return None
+    if labels is None:
+        return default_labels(n, num_classes, max_bytes=None)
+    try:
+        arr = np.asarray(labels)
+    except Exception as err:  # Any failure of the caller's object to convert.
+        raise InvalidInputError(
+            f"labels must be integers of shape ({n},); cannot convert them: {one_line(err)}"
+        ) from err
+    if arr.dtype.kind not in "iu":
+        raise InvalidInputError(
+            f"labels must be integers in [0, {num_classes}); got dtype {arr.dtype}."
+        )
+    if arr.ndim == 0:
+        arr = np.full(n, arr, dtype=arr.dtype)
+    if arr.shape != (n,):
+        raise InvalidInputError(
+            f"labels must have shape ({n},) to match {n} samples, or be one integer; "
+            f"got shape {arr.shape}."
+        )
+    out_of_range = (arr < 0) | (arr >= num_classes)
+    if out_of_range.any():
+        index = int(np.argmax(out_of_range))
+        raise InvalidInputError(
+            f"labels must lie in [0, {num_classes}); got {int(out_of_range.sum())} value(s) "
+            f"out of range, first {int(arr[index])} at index {index}."
+        )
+    return arr.astype(np.int32)

@@ -298,7 +298,7 @@ class GAN(DistributedStepLoop, keras.Model):
         n: int,
         seed: int | None = None,
         *,
-        labels: np.ndarray | list[int] | None = None,
+        labels: np.ndarray | list[int] | int | None = None,
         batch_size: int = 256,
     ) -> np.ndarray:
         """Returns `n` samples of the inference generator as a NumPy array.
@@ -310,8 +310,10 @@ class GAN(DistributedStepLoop, keras.Model):
         Args:
             n: number of samples.
             seed: seed of the latents; None draws fresh ones.
-            labels: class of each sample for a conditional GAN; defaults to
-                `arange(n) % num_classes`.
+            labels: class of each sample for a conditional GAN, or one class
+                for all; defaults to `arange(n) % num_classes`. The rule is
+                kgan-runtime's (`kgan_runtime.latents.check_labels`): bad labels
+                raise its `InvalidInputError`, a `ValueError`.
             batch_size: samples generated per forward pass.
 
         Example:

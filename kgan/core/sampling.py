@@ -1,8 +1,9 @@
 """Sampling a trained generator from NumPy: latents, labels, batches.
 
-Latents and default labels come from `kgan_runtime.latents`, the one source
-shared with the exported generator: `generate(generator, n, seed=s)` and
-`kgan_runtime.OnnxGenerator.sample(n, seed=s)` feed the same latents.
+Latents, default labels and the label rule (`check_labels`) come from
+`kgan_runtime.latents`, the one source shared with the exported generator:
+`generate(generator, n, seed=s)` and `kgan_runtime.OnnxGenerator.sample(n, seed=s)`
+feed the same latents and accept and refuse the same labels.
 
 Example:
     >>> import kgan
@@ -20,7 +21,7 @@ import numpy as np
 from keras import ops
 
 from kgan.rules import POSITIVE_INT
-from kgan_runtime.latents import default_labels, sample_latents
+from kgan_runtime.latents import check_labels, sample_latents
 
 __all__ = ["check_labels", "generate", "latents"]
 
@@ -28,37 +29,6 @@ __all__ = ["check_labels", "generate", "latents"]
 def latents(n: int, latent_dim: int, seed: int | None = None) -> np.ndarray:
     """`n` float32 latents of size `latent_dim`, as the runtime draws them for `seed`."""
     return sample_latents(n, latent_dim, seed)
-
-
-def check_labels(labels: Any, n: int, num_classes: int | None) -> np.ndarray | None:
-    """The int32 labels of `n` samples: `labels` checked, or the default ones.
-
-    Args:
-        labels: one class per sample, or None for `arange(n) % num_classes`.
-        n: number of samples.
-        num_classes: the generator's class count; None when it is not conditional.
-
-    Raises:
-        ValueError: labels for an unconditional generator, or labels that are
-            not `n` integers in `[0, num_classes)`.
-    """
-    if num_classes is None:
-        if labels is not None:
-            raise ValueError("labels were given, but this GAN is not conditional.")
-        return None
-    if labels is None:
-        return default_labels(n, num_classes)
-    labels = np.asarray(labels)
-    if labels.shape != (n,) or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(
-            f"labels must be {n} integers; got shape {labels.shape} dtype {labels.dtype}."
-        )
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        raise ValueError(
-            f"labels must lie in [0, {num_classes}); got values in "
-            f"[{labels.min()}, {labels.max()}]."
-        )
-    return labels.astype(np.int32)
 
 
 def generate(
