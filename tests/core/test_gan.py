@@ -221,6 +221,10 @@ def test_conditional_gan_trains_on_labelled_data():
     assert gan.generate(6, seed=0, labels=[0, 1, 2, 0, 1, 2]).shape == (6, 2)
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
         gan.generate(2, seed=0, labels=[0, 3])
+    # kgan-runtime's label rule: one integer serves every sample.
+    np.testing.assert_array_equal(
+        gan.generate(3, seed=0, labels=2), gan.generate(3, seed=0, labels=[2, 2, 2])
+    )
     with pytest.raises(ValueError, match="must yield \\(samples, labels\\)"):
         gan.fit(_points(64), batch_size=32, epochs=1, verbose=0)
 
