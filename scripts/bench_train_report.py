@@ -105,12 +105,14 @@ def scaling_plot(cases: list[dict], samples: dict, peak: dict, path: str) -> Non
         draw.text((x - 25, top + plot_h + 10), _label(model), fill="black")
     draw.text((left, 12), "GAN training step, batch 128: achieved GFLOP/s", fill="black")
     draw.text((left + plot_w // 2 - 40, height - 24), "image size", fill="black")
-    for name, value in sorted(peak.items()):
+    for n, (name, value) in enumerate(sorted(peak.items(), key=lambda item: item[1])):
         y = xy(0, value)[1]
         for x in range(left, left + plot_w, 12):
             draw.line([x, y, x + 6, y], fill=(120, 120, 120))
-        # inside the frame, above its line: the legend has the right margin
-        draw.text((left + 6, y - 13), f"peak {name} {value:.0f}", fill=(90, 90, 90))
+        # inside the frame, above its line, alternately left and right so that close peaks'
+        # labels do not overlap (the legend has the right margin)
+        x = left + 6 if n % 2 == 0 else left + plot_w - 140
+        draw.text((x, y - 13), f"peak {name} {value:.0f}", fill=(90, 90, 90))
     legend_y = top + 10
     for n, ((framework, precision), points) in enumerate(sorted(series.items())):
         colour = _COLOURS.get((framework, precision), (0, 0, 0))
