@@ -26,6 +26,15 @@ reference row, and a picture of each case's first 100 samples (`--picture`).
     .venv/bin/python scripts/bench_defaults.py --cases kgan --seeds 0 \\
         --gan_kwargs '{"ema_half_life": 20000}'   # try a setting on one seed
 
+`--model dcgan64 --precision mixed_bfloat16` checks instead that bf16 keeps
+sample quality at 64x64 (issue 16): the `kgan` case with PyTorch's 64x64 DCGAN
+(`kgan.networks.dcgan64(latent_dim, channels=1)`) on the same digits resized
+to 64x64, its samples resized back to 28x28 for the classifier; run it with
+`--precision float32` too and compare.
+
+    .venv/bin/python scripts/bench_defaults.py --cases kgan --model dcgan64 \\
+        --precision mixed_bfloat16 --epochs 4 --seeds 0,1
+
 Each case and seed is reproducible on its own, so the seeds can run in several
 processes (`--json` each) and `--merge A.json B.json ...` prints their
 combined table (rows of the same case and seed must agree).
@@ -131,6 +140,8 @@ def train_case(case: str, x: np.ndarray, seed: int, args) -> tuple[np.ndarray, f
         return keras.optimizers.Adam(2e-4, beta_1=0.5)
 
     start = time.perf_counter()
+    if args.model == "dcgan64":
+        return train_dcgan64(x, seed, args), time.perf_counter() - start
     if case == "keras_io":
         gan = keras_io_gan(args.latent_dim)
         gan.compile(adam(), adam())
@@ -148,6 +159,32 @@ def train_case(case: str, x: np.ndarray, seed: int, args) -> tuple[np.ndarray, f
                 epochs=args.epochs, verbose=0)  # fmt: skip
         samples = gan.generate(args.samples, seed=10_000 + seed)
     return samples, time.perf_counter() - start
+
+
+def train_dcgan64(x: np.ndarray, seed: int, args) -> np.ndarray:
+    """The `kgan` case with `kgan.networks.dcgan64` on 64x64 digits in `args.precision`.
+
+    Returns 28x28 samples in [-1, 1] (area-resized from 64x64) for the classifier.
+    """
+    import keras
+    import tensorflow as tf
+
+    import kgan
+
+    big = tf.image.resize(x.reshape(-1, 28, 28, 1), (64, 64), method="bilinear")
+    big = tf.cast(tf.clip_by_value(tf.round(big), 0, 255), tf.uint8).numpy()
+    keras.mixed_precision.set_global_policy(args.precision)
+    try:
+        g, d = kgan.networks.dcgan64(args.latent_dim, channels=1)
+        gan = kgan.GAN(g, d, **json.loads(args.gan_kwargs))
+        gan.compile(keras.optimizers.Adam(2e-4, beta_1=0.5),
+                    keras.optimizers.Adam(2e-4, beta_1=0.5))  # fmt: skip
+        gan.fit(kgan.data.from_arrays(big, batch_size=args.batch_size, seed=seed),
+                epochs=args.epochs, verbose=0)  # fmt: skip
+        samples = gan.generate(args.samples, seed=10_000 + seed).astype("float32")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    return tf.image.resize(samples, (28, 28), method="area").numpy()
 
 
 def score(clf, samples: np.ndarray) -> dict[str, float]:
@@ -246,6 +283,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=10_000)
     parser.add_argument("--gan_kwargs", default="{}", help="JSON: extra kgan.GAN arguments")
     parser.add_argument("--dcgan_kwargs", default="{}", help="JSON: kgan.networks.dcgan ones")
+    parser.add_argument(
+        "--model",
+        default="dcgan",
+        choices=("dcgan", "dcgan64"),
+        help="the kgan case's networks: dcgan (28x28) or dcgan64 (64x64)",
+    )
+    parser.add_argument(
+        "--precision",
+        default="float32",
+        choices=("float32", "mixed_bfloat16"),
+        help="with --model dcgan64",
+    )
     parser.add_argument("--picture", default=None, help="PNG of each case's samples")
     parser.add_argument("--json", default=None, help="also write every figure here")
     parser.add_argument("--merge", nargs="+", default=None, help="--json files to combine")
@@ -257,6 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown --cases {unknown}; expected some of {list(CASES)}")
     seeds = [int(s) for s in args.seeds.split(",")]
+    if args.model == "dcgan64" and cases != ["kgan"]:
+        parser.error("--model dcgan64 trains the kgan case only: pass --cases kgan")
+    if args.model == "dcgan" and args.precision != "float32":
+        parser.error("--precision applies to --model dcgan64 (the issue-15 protocol is fp32)")
 
     from kgan.data import mnist_arrays
     from kgan.eval.stacked import train_digit_classifier
@@ -273,17 +326,18 @@ def main(argv: list[str] | None = None) -> int:
         f"on the other {holdout} ({time.perf_counter() - start:.0f} s)"
     )
 
-    results: dict[str, list[dict[str, Any]]] = {case: [] for case in cases}
+    label = {c: c if args.model == "dcgan" else f"{c} {args.model} {args.precision}" for c in cases}
+    results: dict[str, list[dict[str, Any]]] = {label[case]: [] for case in cases}
     pictures: dict[str, np.ndarray] = {}
     for case in cases:
         for seed in seeds:
             samples, seconds = train_case(case, x[: args.images], seed, args)
             row = {"seed": seed, "seconds": round(seconds, 1), **score(clf, samples)}
-            results[case].append(row)
-            pictures.setdefault(case, samples)
+            results[label[case]].append(row)
+            pictures.setdefault(label[case], samples)
             log(
-                f"{case} seed {seed}: {row['classes']} classes, KL {row['kl']:.4f}, confidence "
-                f"{row['confidence']:.4f} ({seconds:.0f} s)"
+                f"{label[case]} seed {seed}: {row['classes']} classes, KL {row['kl']:.4f}, "
+                f"confidence {row['confidence']:.4f} ({seconds:.0f} s)"
             )
     print_table(results, real)
     if args.picture:
