@@ -6,6 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.kgan-installed
 DEMO_DIR ?= runs/demo
 DEMO_EPOCHS ?= 150
+# pytest-xdist workers; each takes whole test files (--dist loadfile), so a file's
+# module-scoped fixtures (a trained run, the golden run) are built once.
+TEST_WORKERS ?= 2
 JS := export/js
 JS_STAMP := $(JS)/node_modules/.kgan-installed
 # onnxruntime-node's install script downloads CUDA files (its CPU binaries ship in the
@@ -27,7 +30,7 @@ demo: $(STAMP)
 	$(BIN)/python scripts/demo.py --out $(DEMO_DIR) --epochs $(DEMO_EPOCHS)
 
 test: $(STAMP) test-js
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 $(JS_STAMP): $(JS)/package.json $(JS)/package-lock.json
 	cd $(JS) && $(NPM_ENV) npm ci --no-audit --no-fund

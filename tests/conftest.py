@@ -13,6 +13,13 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    """Every test starts from the same random state, whichever tests ran before it in its
+    process (pytest-xdist spreads the files over workers, so that order is not fixed)."""
+    keras.utils.set_random_seed(0)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
