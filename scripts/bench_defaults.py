@@ -161,7 +161,8 @@ def train_case(case: str, x: np.ndarray, seed: int, args) -> tuple[np.ndarray, f
                 g, d = kgan.networks.dcgan64(args.latent_dim, channels=1)
             else:
                 dcgan_kwargs = json.loads(args.dcgan_kwargs)
-                g, d = kgan.networks.dcgan(args.latent_dim, (28, 28, 1), **dcgan_kwargs)
+                build = args.build_dcgan or kgan.networks.dcgan
+                g, d = build(args.latent_dim, (28, 28, 1), **dcgan_kwargs)
             gan = kgan.GAN(g, d, **json.loads(args.gan_kwargs))
             gan.compile(adam(), adam())
             gan.fit(kgan.data.from_arrays(x, batch_size=args.batch_size, seed=seed),
@@ -239,18 +240,28 @@ def save_picture(pictures: dict[str, np.ndarray], path: Path) -> None:
     log(f"picture: {path}")
 
 
+def _protocol(settings: dict[str, Any]) -> dict[str, Any]:
+    """What must agree between merged runs; the JSON arguments compared as values."""
+    keys = ("epochs", "images", "batch_size", "latent_dim", "samples")
+    kwargs = {k: json.loads(settings[k]) for k in ("gan_kwargs", "dcgan_kwargs")}
+    return {**{k: settings[k] for k in keys}, **kwargs}
+
+
 def merge(paths: list[str]) -> int:
     """Prints the combined table of several `--json` files of the same protocol."""
     runs = [json.loads(Path(p).read_text()) for p in paths]
-    keys = ("epochs", "images", "batch_size", "latent_dim", "samples", "gan_kwargs", "dcgan_kwargs")
-    first = {k: runs[0]["settings"][k] for k in keys}
+    first = _protocol(runs[0]["settings"])
     results: dict[str, dict[int, dict[str, Any]]] = {}
     for path, run in zip(paths, runs):
-        if {k: run["settings"][k] for k in keys} != first:
+        if _protocol(run["settings"]) != first:
             raise SystemExit(f"{path}: another protocol than {paths[0]}'s ({first})")
         for case, rows in run["results"].items():
             for row in rows:
-                results.setdefault(case, {})[row["seed"]] = row
+                seen = results.setdefault(case, {}).get(row["seed"])
+                scores = ("classes", "kl", "confidence")
+                if seen and any(seen[k] != row[k] for k in scores):
+                    raise SystemExit(f"{path}: {case} seed {row['seed']} disagrees with {seen}")
+                results[case][row["seed"]] = row
     log(f"merged {len(paths)} runs; classifier accuracy {runs[0]['classifier_accuracy']:.2%}")
     print_table(
         {case: [rows[s] for s in sorted(rows)] for case, rows in results.items()}, runs[0]["real"]
@@ -258,7 +269,10 @@ def merge(paths: list[str]) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, networks: tuple[str, Any] | None = None) -> int:
+    """Runs the benchmark; `networks=(name, builder)` trains the kgan case with
+    `builder(latent_dim, (28, 28, 1))` instead of `kgan.networks.dcgan`, its rows labelled
+    "kgan NAME" (scripts/bench_defaults_variants.py)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist_dir", default=str(ROOT.parent / "shared" / "data" / "mnist"))
     parser.add_argument("--cases", default=",".join(CASES), help=f"of {', '.join(CASES)}")
@@ -286,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=None, help="also write every figure here")
     parser.add_argument("--merge", nargs="+", default=None, help="--json files to combine")
     args = parser.parse_args(argv)
+    args.networks, args.build_dcgan = networks or (None, None)
     if args.merge:
         return merge(args.merge)
     cases = args.cases.split(",")
@@ -315,7 +330,10 @@ def main(argv: list[str] | None = None) -> int:
         f"on the other {holdout} ({time.perf_counter() - start:.0f} s)"
     )
 
-    label = {c: c if args.model == "dcgan" else f"{c} {args.model} {args.precision}" for c in cases}
+    if args.networks and args.model != "dcgan":
+        parser.error(f"{args.networks} replaces --model dcgan's networks; --model must be dcgan")
+    networks = f"{args.model} {args.precision}" if args.model != "dcgan" else args.networks
+    label = {c: f"{c} {networks}" if networks and c == "kgan" else c for c in cases}
     results: dict[str, list[dict[str, Any]]] = {label[case]: [] for case in cases}
     pictures: dict[str, np.ndarray] = {}
     for case in cases:
@@ -332,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.picture:
         save_picture(pictures, Path(args.picture))
     if args.json:
-        settings = {k: v for k, v in vars(args).items() if k not in ("json", "picture")}
+        dropped = ("json", "picture", "build_dcgan")
+        settings = {k: v for k, v in vars(args).items() if k not in dropped}
         payload = {"settings": settings, "classifier_accuracy": accuracy, "real": real}
         Path(args.json).write_text(json.dumps({**payload, "results": results}, indent=1))
     return 0
