@@ -35,6 +35,7 @@ MIXTURES = ("ring8", "grid25")
 SIZED = (*MIXTURES, "stacked_mnist")
 # The network pairs of `kgan.networks`.
 ARCHITECTURES = ("mlp", "dcgan", "small_dcgan")
+UPSAMPLE_MODES = ("transpose", "resize")  # kgan.networks.dcgan(upsample=...)
 # The loss pairs kgan ships (`kgan.core.losses`; users may register more).
 LOSSES = ("minimax", "non_saturating", "wasserstein", "hinge", "least_squares", "relativistic")
 

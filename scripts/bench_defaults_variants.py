@@ -5,7 +5,10 @@ Each variant replaces the kgan case's `kgan.networks.dcgan` with a 28x28 DCGAN b
 convolution twice) with a third convolution (32 channels, batch norm, ReLU) at 28x28 before
 the output, and kgan's own discriminator unless the variant says otherwise:
 
-- `extra_conv`: 3x3 kernels;
+- `extra_conv`: 3x3 kernels (the network of kgan's `dcgan(..., upsample="resize",
+  refine=True)`, which came out of this screening; built here after kgan's pair, its weights
+  start from other draws of the seeded stream, so its figures are the same network on another
+  initialisation);
 - `extra_conv_k5`: 5x5 kernels in every generator convolution;
 - `extra_conv_dbn`: 3x3 kernels, and batch norm after the discriminator's second convolution.
 

@@ -63,6 +63,10 @@ def _build_gan(config: TrainConfig, sample_shape, num_classes, total_steps) -> G
             kwargs[name] = getattr(model, name)
     if arch in ("dcgan", "small_dcgan"):
         kwargs["width"] = model.width
+    if arch == "dcgan":
+        kwargs.update(upsample=model.upsample, refine=model.refine)
+    elif model.upsample != "transpose" or model.refine:
+        raise ValueError(f"upsample and refine apply to the dcgan networks, not arch={arch!r}.")
     if model.d_width is not None:
         if arch != "small_dcgan":
             raise ValueError(f"d_width applies to the small_dcgan networks, not arch={arch!r}.")

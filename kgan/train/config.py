@@ -228,6 +228,15 @@ class ModelConfig(_Group):
         "small_dcgan discriminator width (channels of its first layer; unset: width / 4).",
         rule=rules.WIDTH,
     )
+    upsample: str = setting(
+        "transpose",
+        "dcgan generator upsampling: transpose (4x4 transposed convolutions) or resize (nearest "
+        "neighbour, then a 3x3 convolution).",
+        choices=rules.UPSAMPLE_MODES,
+    )
+    refine: bool = setting(
+        False, "dcgan generator: a third convolution at full resolution, before the image."
+    )
     spectral_norm: bool = setting(False, "Spectral normalization in the discriminator.")
     num_packed: int = setting(
         1,

@@ -67,6 +67,18 @@ def test_dcgan_generators_match(variant, image_shape, num_classes):
         np.testing.assert_array_equal(before, after)
 
 
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("image_shape", [(28, 28, 1), (64, 64, 3)])
+def test_refined_dcgan_generators_match(variant, image_shape):
+    """`dcgan(refine=True)`: the last transposed convolution feeds a hidden map, not the image."""
+    keras.utils.set_random_seed(0)
+    generator, _ = kgan.networks.dcgan(16, image_shape, width=8, refine=True)
+    generator = _trained_like(generator)
+    fast = subpixel_generator(generator, **VARIANTS[variant])
+    assert _transpose_layers(generator) and not _transpose_layers(fast)
+    _assert_same(generator, fast, kgan.sample_latents(7, 16, seed=1))
+
+
 def test_batch_norm_is_folded_and_the_image_layer_takes_the_phases():
     keras.utils.set_random_seed(0)
     generator, _ = kgan.networks.dcgan(16, (28, 28, 1), width=8)
@@ -173,15 +185,17 @@ def test_mixed_precision_layers_are_left_alone():
     )
 
 
-@pytest.mark.parametrize("optimize", [True, False])
-def test_export_converts_the_optimized_graph_and_checks_it_against_the_original(tmp_path, optimize):
+@pytest.mark.parametrize("optimize,refine", [(True, False), (False, False), (True, True)])
+def test_export_converts_the_optimized_graph_and_checks_it_against_the_original(
+    tmp_path, optimize, refine
+):
     import onnx
     import onnxruntime as ort
 
     from kgan.export import export_generator
 
     keras.utils.set_random_seed(0)
-    generator, _ = kgan.networks.dcgan(8, (8, 8, 1), width=4, num_classes=3)
+    generator, _ = kgan.networks.dcgan(8, (8, 8, 1), width=4, num_classes=3, refine=refine)
     generator = _trained_like(generator)
     manifest = export_generator(
         generator, tmp_path / "x", formats=("onnx",), onnx_optimize=optimize

@@ -41,6 +41,25 @@ def test_dcgan_resize_upsampling_has_the_same_interface():
     assert g.output_shape == (None, 28, 28, 1)
 
 
+@pytest.mark.parametrize("upsample", networks.UPSAMPLE_MODES)
+@pytest.mark.parametrize("size", [28, 64])
+def test_dcgan_refine_adds_a_full_resolution_convolution(upsample, size):
+    plain, _ = networks.dcgan(8, (size, size, 3), width=8, upsample=upsample)
+    g, d = networks.dcgan(8, (size, size, 3), width=8, upsample=upsample, refine=True)
+    assert g.output_shape == (None, size, size, 3) and d.output_shape == (None, 1)
+    refine = g.get_layer("refine")
+    assert refine.input.shape == (None, size, size, 4)  # width // 2 channels, at full size
+    assert refine.kernel.shape == (3, 3, 4, 3)
+    # The last upsampling now feeds a hidden map: batch norm and ReLU, no bias.
+    last_up = g.get_layer(f"up_{(2 if size <= 32 else 4) - 1}")
+    assert last_up.output.shape[1:] == (size, size, 4) and not last_up.use_bias
+    assert isinstance(g.get_layer(f"{last_up.name}_bn"), keras.layers.BatchNormalization)
+    names = {layer.name for layer in plain.layers}
+    assert "refine" not in names and f"{last_up.name}_bn" not in names
+    out = np.asarray(g(np.random.default_rng(0).normal(size=(2, 8)).astype("float32")))
+    assert out.shape == (2, size, size, 3) and np.all(np.abs(out) <= 1.0)
+
+
 def test_mlp_pair_matches_the_paper():
     g, d = networks.mlp(8, (2,))
     assert g.output_shape == (None, 2) and d.output_shape == (None, 1)
@@ -81,6 +100,7 @@ def test_spectral_norm_wraps_the_discriminator():
         ({"image_shape": (16, 16, 1), "upsample": "bicubic"}, "Unknown upsample"),
         ({"image_shape": (16, 16, 1), "num_classes": 1}, "num_classes"),
         ({"image_shape": (16, 16, 1), "width": 0}, "width"),
+        ({"image_shape": (16, 16, 1), "refine": 1}, "refine"),
     ],
 )
 def test_dcgan_bad_arguments(kwargs, match):

@@ -87,7 +87,7 @@ def test_flat_keywords_fill_the_groups():
     )
     assert flat == grouped
     assert flat.replace(epochs=7).run.epochs == 7 and flat.run.epochs == 5
-    assert flat.flat()["lr"] == 1e-3 and len(flat.flat()) == 46
+    assert flat.flat()["lr"] == 1e-3 and len(flat.flat()) == 48
     with pytest.raises(TypeError, match=r"Unknown settings \['learning_rate'\]"):
         TrainConfig(learning_rate=1e-3)
     with pytest.raises(TypeError, match="model must be a ModelConfig"):
@@ -235,6 +235,21 @@ def test_stacked_mnist_presets_build_packed_image_networks_with_their_own_g_lr()
     assert float(veegan.g_optimizer.learning_rate) == pytest.approx(2e-4)
     with pytest.raises(ValueError, match="d_width applies to the small_dcgan"):
         build_gan(TrainConfig(d_width=2), (28, 28, 1))
+
+
+def test_upsample_and_refine_reach_the_dcgan_generator():
+    config = TrainConfig(upsample="resize", refine=True, width=8, latent_dim=8)
+    config.validate()
+    generator = build_gan(config, (28, 28, 1)).generator
+    names = {layer.name for layer in generator.layers}
+    assert {"resize_0", "resize_1", "refine"} <= names
+    assert generator.get_layer("refine").input.shape[-1] == 4  # width // 2
+    plain = build_gan(TrainConfig(width=8, latent_dim=8), (28, 28, 1)).generator
+    assert not {"resize_0", "refine"} & {layer.name for layer in plain.layers}
+    with pytest.raises(ValueError, match="upsample and refine apply to the dcgan"):
+        build_gan(TrainConfig(refine=True), (2,))
+    with pytest.raises(ValueError, match="upsample"):
+        TrainConfig(upsample="bilinear").validate()
 
 
 def test_rescale_works_in_data_space():
