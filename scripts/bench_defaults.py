@@ -240,6 +240,18 @@ def save_picture(pictures: dict[str, np.ndarray], path: Path) -> None:
     log(f"picture: {path}")
 
 
+def _picture_label(label: str, case: str, args) -> str:
+    """The case's label, with the kgan case's non-default arguments (so pictures say what ran)."""
+    if case != "kgan":
+        return label
+    extra = [
+        f"{name} {value}"
+        for name, value in (("dcgan", args.dcgan_kwargs), ("GAN", args.gan_kwargs))
+        if json.loads(value)
+    ]
+    return " ".join([label, *extra])
+
+
 def _protocol(settings: dict[str, Any]) -> dict[str, Any]:
     """What must agree between merged runs; the JSON arguments compared as values."""
     keys = ("epochs", "images", "batch_size", "latent_dim", "samples")
@@ -341,7 +353,7 @@ def main(argv: list[str] | None = None, *, networks: tuple[str, Any] | None = No
             samples, seconds = train_case(case, x[: args.images], seed, args)
             row = {"seed": seed, "seconds": round(seconds, 1), **score(clf, samples)}
             results[label[case]].append(row)
-            pictures.setdefault(label[case], samples)
+            pictures.setdefault(_picture_label(label[case], case, args), samples)
             log(
                 f"{label[case]} seed {seed}: {row['classes']} classes, KL {row['kl']:.4f}, "
                 f"confidence {row['confidence']:.4f} ({seconds:.0f} s)"
