@@ -148,6 +148,7 @@ def dcgan(
     image_shape: Sequence[int],
     *,
     width: int = 64,
+    d_width: int | None = None,
     dropout: float = 0.0,
     upsample: str = "transpose",
     refine: bool = False,
@@ -167,8 +168,11 @@ def dcgan(
     Args:
         latent_dim: size of the latent vector z.
         image_shape: `(H, W, C)` with H = W in {8, 16, 28, 32, 64}.
-        width: channels of the generator's last hidden feature map and of the
-            discriminator's first layer; the others double from there.
+        width: channels of the generator's last hidden feature map and (unless
+            `d_width` is given) of the discriminator's first layer; the others double
+            from there.
+        d_width: channels of the discriminator's first layer, when it should differ
+            from the generator's `width`.
         dropout: dropout before the discriminator's logit.
         upsample: "transpose" or "resize".
         refine: adds that full-resolution convolution (for 28x28 images, a
@@ -189,7 +193,8 @@ def dcgan(
         >>> g.output_shape
         (None, 8, 8, 1)
     """
-    _check_positive(latent_dim=latent_dim, width=width)
+    d_width = width if d_width is None else d_width
+    _check_positive(latent_dim=latent_dim, width=width, d_width=d_width)
     _check_num_classes(num_classes)
     image_shape = tuple(int(s) for s in image_shape)
     if (
@@ -240,7 +245,7 @@ def dcgan(
     inputs, x, labels = _discriminator_inputs(image_shape, num_classes)
     h = x
     for i in range(n_up):
-        conv = Conv2D(widths[-1 - i], 4, strides=2, padding="same", name=f"down_{i}")
+        conv = Conv2D(d_width * 2**i, 4, strides=2, padding="same", name=f"down_{i}")
         h = _maybe_sn(conv, spectral_norm)(h)
         h = layers.LeakyReLU(0.2, name=f"down_{i}_lrelu")(h)
     h = layers.Flatten(name="flatten")(h)

@@ -68,8 +68,10 @@ def _build_gan(config: TrainConfig, sample_shape, num_classes, total_steps) -> G
     elif model.upsample != "transpose" or model.refine:
         raise ValueError(f"upsample and refine apply to the dcgan networks, not arch={arch!r}.")
     if model.d_width is not None:
-        if arch != "small_dcgan":
-            raise ValueError(f"d_width applies to the small_dcgan networks, not arch={arch!r}.")
+        if arch not in ("dcgan", "small_dcgan"):
+            raise ValueError(
+                f"d_width applies to the dcgan and small_dcgan networks, not arch={arch!r}."
+            )
         kwargs["d_width"] = model.d_width
     builder = networks.ARCHITECTURES[arch]
     if model.num_packed > 1:

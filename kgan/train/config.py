@@ -225,7 +225,8 @@ class ModelConfig(_Group):
     )
     d_width: int | None = setting(
         None,
-        "small_dcgan discriminator width (channels of its first layer; unset: width / 4).",
+        "Discriminator width of dcgan and small_dcgan (channels of its first layer; unset: "
+        "dcgan's width, small_dcgan's width / 4).",
         rule=rules.WIDTH,
     )
     upsample: str = setting(

@@ -60,6 +60,21 @@ def test_dcgan_refine_adds_a_full_resolution_convolution(upsample, size):
     assert out.shape == (2, size, size, 3) and np.all(np.abs(out) <= 1.0)
 
 
+@pytest.mark.parametrize("size", [28, 64])
+def test_dcgan_d_width_sets_the_discriminator_apart_from_the_generator(size):
+    n_down = 2 if size <= 32 else 4
+    g, d = networks.dcgan(8, (size, size, 1), width=8)
+    assert [d.get_layer(f"down_{i}").filters for i in range(n_down)] == [
+        8 * 2**i for i in range(n_down)
+    ]
+    g2, d2 = networks.dcgan(8, (size, size, 1), width=8, d_width=3)
+    assert [d2.get_layer(f"down_{i}").filters for i in range(n_down)] == [
+        3 * 2**i for i in range(n_down)
+    ]
+    assert [w.shape for w in g2.weights] == [w.shape for w in g.weights]  # G unchanged
+    assert d2(np.zeros((2, size, size, 1), np.float32)).shape == (2, 1)
+
+
 def test_mlp_pair_matches_the_paper():
     g, d = networks.mlp(8, (2,))
     assert g.output_shape == (None, 2) and d.output_shape == (None, 1)
@@ -100,6 +115,7 @@ def test_spectral_norm_wraps_the_discriminator():
         ({"image_shape": (16, 16, 1), "upsample": "bicubic"}, "Unknown upsample"),
         ({"image_shape": (16, 16, 1), "num_classes": 1}, "num_classes"),
         ({"image_shape": (16, 16, 1), "width": 0}, "width"),
+        ({"image_shape": (16, 16, 1), "d_width": 0}, "d_width"),
         ({"image_shape": (16, 16, 1), "refine": 1}, "refine"),
     ],
 )

@@ -233,8 +233,11 @@ def test_stacked_mnist_presets_build_packed_image_networks_with_their_own_g_lr()
     veegan = build_gan(TrainConfig.from_preset("stacked_mnist_veegan"), (28, 28, 3))
     assert veegan.discriminator.name == "pac2_dcgan_discriminator"
     assert float(veegan.g_optimizer.learning_rate) == pytest.approx(2e-4)
-    with pytest.raises(ValueError, match="d_width applies to the small_dcgan"):
-        build_gan(TrainConfig(d_width=2), (28, 28, 1))
+    with pytest.raises(ValueError, match="d_width applies to the dcgan and small_dcgan"):
+        build_gan(TrainConfig(d_width=2), (2,))
+    dcgan = build_gan(TrainConfig(width=8, d_width=4, latent_dim=8), (28, 28, 1))
+    assert [dcgan.discriminator.get_layer(f"down_{i}").filters for i in range(2)] == [4, 8]
+    assert dcgan.generator.get_layer("up_0").filters == 8
 
 
 def test_upsample_and_refine_reach_the_dcgan_generator():
