@@ -147,6 +147,10 @@ def test_every_preset_fits_every_built_in_dataset_with_the_defaults():
             if own is not None and own != dataset:  # keeps the recipe, not its data settings
                 assert config.data.num_examples is None and config.model.data_scale == 1.0
                 assert presets.left_out(preset, dataset)
+    # The 2-D recipes' 2-D latent is part of their networks: an image run gets the default.
+    assert TrainConfig.from_preset("ring8", dataset="digits").model.latent_dim == 64
+    assert TrainConfig.from_preset("ring8").model.latent_dim == 2
+    assert "latent_dim" in presets.left_out("grid25", "digits")
     # A 2-D run leaves DiffAugment (for images) out; an image run keeps it.
     assert TrainConfig.from_preset("diffaugment", dataset="ring8").game.augment is None
     assert TrainConfig.from_preset("diffaugment").game.augment == "color,translation,cutout"
