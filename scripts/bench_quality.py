@@ -23,7 +23,8 @@ stacked training set from the MNIST IDX files in `--mnist_dir` with
 last 2,000 of those digits (its accuracy is measured on them), trains the
 presets of `STACKED_PRESETS` for `--stacked_steps` steps per seed, and scores
 `--stacked_samples` samples with `kgan.metrics.stacked_mnist_modes` (modes of
-1,000 and KL to uniform) next to PacGAN's and GDPP's tables.
+1,000 and KL to uniform) next to PacGAN's and GDPP's tables; with
+`--stacked_score_at 1500,6000` each run is also scored at those steps.
 
 Results go to `--out` (default runs/bench_quality): `results.json`, one JSONL
 line per trained model, and `quality_2d.png` (samples of seed 0 over the real
@@ -424,6 +425,19 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _steps_list(text: str) -> list[int]:
+    """`--stacked_score_at`'s value: positive step counts, comma-separated."""
+    try:
+        steps = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        steps = []
+    if not steps or min(steps) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected positive step counts like 1500,6000; got {text!r}"
+        )
+    return steps
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -446,6 +460,13 @@ def main(argv: list[str] | None = None) -> int:
         help="training steps per Stacked MNIST run (default: the preset's full budget)",
     )
     parser.add_argument("--stacked_seeds", type=int, default=5, help="seeds per Stacked preset")
+    parser.add_argument(
+        "--stacked_score_at",
+        type=_steps_list,
+        default=None,
+        help="comma-separated step counts at which each Stacked MNIST run is also scored, in the "
+        "same run (its learning curve; e.g. 1500,6000 with --stacked_steps 15000)",
+    )
     parser.add_argument(
         "--stacked_samples", type=int, default=None, help="samples scored (default 26,000/25,600)"
     )

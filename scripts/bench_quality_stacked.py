@@ -94,7 +94,36 @@ def stacked_classifier(args) -> tuple[Any, float, str]:
     return clf, accuracy, source
 
 
-def train_stacked(preset: dict[str, Any], seed: int, args) -> tuple[Any, float, int]:
+def score_during(score, at: list[int]):
+    """A Keras callback calling `score(k, model)` once the run has taken k steps, for k in `at`.
+
+    It gives a long run's learning curve without disturbing it: the samples
+    come from NumPy latents through the inference generator, whose batch norm
+    does not update, so the scores at step k are those of a run stopped there
+    (one epoch of `steps_per_epoch` steps, as `train_stacked` runs).
+
+        >>> callback = score_during(lambda k, model: print(k), [1500, 6000])
+    """
+    import keras
+
+    at = sorted(set(at))
+
+    class ScoreDuring(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.done = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            # Once per execution of steps_per_execution steps; `batch` is the last one's index.
+            previous, self.done = self.done, batch + 1
+            for k in at:
+                if previous < k <= self.done:
+                    score(k, self.model)
+
+    return ScoreDuring()
+
+
+def train_stacked(preset: dict[str, Any], seed: int, args, callbacks=()) -> tuple[Any, float, int]:
     """Trains one GAN on stacked_mnist for `--stacked_steps` steps; returns it, seconds, steps."""
     from kgan import data
     from kgan.train import TrainConfig, build_gan
@@ -113,7 +142,10 @@ def train_stacked(preset: dict[str, Any], seed: int, args) -> tuple[Any, float, 
     )  # fmt: skip
     ds = data.from_arrays(x, batch_size=config.data.batch_size, seed=seed).repeat()
     start = time.perf_counter()
-    gan.fit(ds, epochs=1, steps_per_epoch=steps, verbose=2 if args.verbose else 0)
+    gan.fit(
+        ds, epochs=1, steps_per_epoch=steps, verbose=2 if args.verbose else 0,
+        callbacks=list(callbacks),
+    )  # fmt: skip
     return gan, time.perf_counter() - start, steps
 
 
@@ -126,9 +158,29 @@ def run_stacked(setting: str, names: list[str], seeds: list[int], clf, args, out
     for name in names:
         runs = []
         for seed in seeds:
-            gan, seconds, steps = train_stacked(STACKED_PRESETS[name], seed, args)
+            curve: list[dict[str, Any]] = []
+
+            def score_now(k: int, model, name=name, seed=seed, curve=curve) -> None:
+                start = time.perf_counter()
+                scores = stacked_mnist_scores(
+                    clf, sampler(model, seed=20_000 + seed), num_samples=num
+                )
+                curve.append({
+                    "steps": k, "modes": scores["modes"], "kl": scores["kl"],
+                    "scoring_seconds": time.perf_counter() - start,
+                })  # fmt: skip
+                log(
+                    f"  {setting} `{name}` seed {seed} at step {k}: "
+                    f"{scores['modes']}/1000 modes, KL {scores['kl']:.3f}"
+                )
+
+            callbacks = [score_during(score_now, args.stacked_score_at or [])]
+            gan, seconds, steps = train_stacked(STACKED_PRESETS[name], seed, args, callbacks)
+            seconds -= sum(c.pop("scoring_seconds") for c in curve)  # training time only
             scores = stacked_mnist_scores(clf, sampler(gan, seed=20_000 + seed), num_samples=num)
             scores.update(seed=seed, steps=steps, seconds=round(seconds, 1), samples=num)
+            if curve:
+                scores["curve"] = curve
             runs.append(scores)
             log(
                 f"  {setting} `{name}` seed {seed}: {scores['modes']}/1000 modes, "
@@ -165,6 +217,14 @@ def print_stacked(results: list[dict[str, Any]], accuracy: float, source: str, a
                 f"| kgan `{r['preset']}` ({len(r['seeds'])} seeds, {steps} steps) | "
                 f"{m:.1f} ± {mse:.1f} | {k:.3f} ± {kse:.3f} |"
             )
+        for r in (r for r in results if r["setting"] == setting and "curve" in r["runs"][0]):
+            log(f"\n| `{r['preset']}`, scored during the run | steps | modes | KL |")
+            log("|---|---:|---|---|")
+            for i, point in enumerate(r["runs"][0]["curve"]):
+                (m, mse), (k, kse) = (
+                    mean_se([run["curve"][i][key] for run in r["runs"]]) for key in ("modes", "kl")
+                )
+                log(f"| | {point['steps']} | {m:.1f} ± {mse:.1f} | {k:.3f} ± {kse:.3f} |")
         target_modes, target_kl = STACKED_TARGETS[setting]
         for r in (r for r in results if r["setting"] == setting):
             verdict = "MET" if r["target_met_every_seed"] else "MISSED"

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scripts_testing import import_script
 
-SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-_environ = dict(os.environ)
-sys.path.insert(0, str(SCRIPTS))
-import bench_defaults  # noqa: E402  (it sets TensorFlow's log level and hides GPUs: undone below)
-
-sys.path.remove(str(SCRIPTS))
-os.environ.clear()
-os.environ.update(_environ)
+bench_defaults = import_script("bench_defaults")  # (it hides GPUs: undone for the tests)
 
 
 class _Classifier:
