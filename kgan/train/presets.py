@@ -21,8 +21,8 @@ A preset fills in settings; anything set explicitly (a keyword of
 `ring8` and `grid25` are kgan's recipes for the 2-D mode-collapse benchmarks
 (`scripts/bench_quality.py`, which reports what each part buys); they also
 select their dataset (100,000 points) and a fast step (XLA, 20 steps per
-execution); on another dataset they keep only their game and optimizer
-(see `get`). `wgan_gp` trains on batches of 320: five critic minibatches of 64.
+execution); on another dataset they keep only their game, batch size and
+optimizer (see `get`). `wgan_gp` trains on batches of 320: five critic minibatches of 64.
 Without `--preset`, `kgan-train` picks `auto(dataset)`.
 
 `stacked_mnist_veegan` and `stacked_mnist_quarter_d` are kgan's recipes for
@@ -147,7 +147,8 @@ PRESETS: dict[str, dict[str, Any]] = {
 
 
 # Settings tuned to a preset's own dataset (`ring8`, `grid25`): they apply only when the run
-# trains on that dataset; on another one the rest (the game, the optimizer) applies.
+# trains on that dataset; on another one the rest (the game, the batch size, the optimizer)
+# applies.
 DATASET_BOUND = (
     "num_examples", "data_scale", "steps_per_execution", "epochs", "arch", "width", "d_width",
     "generator_units", "discriminator_units", "maxout_pieces", "dropout", "latent_dim",
@@ -166,10 +167,11 @@ def get(name: str, dataset: str | None = None) -> dict[str, Any]:
     """The settings of preset `name` (a copy), for training on `dataset` (None: its own).
 
     A preset made for one dataset (`ring8`, `grid25`, `stacked_mnist_*`) used
-    on another keeps its game and optimizer but not its dataset nor the settings
-    tuned to it (`DATASET_BOUND`: the number of points, the data scale, the
-    steps per execution, the epochs and the network pair with its latent size,
-    which `arch="auto"` and the `latent_dim` default then pick for the data). On
+    on another keeps its game (loss, packing, EMA), batch size and optimizer
+    but not its dataset nor the settings tuned to it (`DATASET_BOUND`: the
+    number of points, the data scale, the steps per execution, the epochs and
+    the network pair with its latent size, which `arch="auto"` and the
+    `latent_dim` default then pick for the data). On
     the 2-D mixtures, image-only settings (`IMAGE_ONLY`: DiffAugment, and an
     image network pair) are left out.
 

@@ -151,6 +151,10 @@ def test_every_preset_fits_every_built_in_dataset_with_the_defaults():
     assert TrainConfig.from_preset("ring8", dataset="digits").model.latent_dim == 64
     assert TrainConfig.from_preset("ring8").model.latent_dim == 2
     assert "latent_dim" in presets.left_out("grid25", "digits")
+    # What it keeps there: its game (packing and EMA included), batch size and optimizer.
+    kept = TrainConfig.from_preset("grid25", dataset="digits")
+    assert (kept.model.num_packed, kept.game.ema_half_life) == (2, 20_000.0)
+    assert (kept.data.batch_size, kept.optimizer.lr, kept.optimizer.lr_decay) == (200, 1e-3, True)
     # A 2-D run leaves DiffAugment (for images) out; an image run keeps it.
     assert TrainConfig.from_preset("diffaugment", dataset="ring8").game.augment is None
     assert TrainConfig.from_preset("diffaugment").game.augment == "color,translation,cutout"
