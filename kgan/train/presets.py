@@ -173,9 +173,9 @@ def get(name: str, dataset: str | None = None) -> dict[str, Any]:
     but not its dataset nor the settings tuned to it (`DATASET_BOUND`: the
     number of points, the data scale, the steps per execution, the epochs and
     the network pair with its latent size, which `arch="auto"` and the
-    `latent_dim` default then pick for the data). On
-    the 2-D mixtures, image-only settings (`IMAGE_ONLY`: DiffAugment, and an
-    image network pair) are left out.
+    `latent_dim` default then pick for the data). On the 2-D mixtures,
+    image-only settings (`IMAGE_ONLY`: DiffAugment, and an image network pair)
+    are left out.
 
     Raises:
         ValueError: for an unknown name; the message lists the choices.
